@@ -1,0 +1,54 @@
+# muta_module_sources(OUT DIR): every .cpp under DIR that is not a test (*_test.cpp) or a
+# fuzz target (*_fuzz.cpp). Globbed with CONFIGURE_DEPENDS so adding a file needs no edit here.
+function(muta_module_sources out dir)
+  file(GLOB_RECURSE all CONFIGURE_DEPENDS ${dir}/*.cpp)
+  list(FILTER all EXCLUDE REGEX "_(test|fuzz)\\.cpp$")
+  set(${out} ${all} PARENT_SCOPE)
+endfunction()
+
+# muta_module_tests(MODULE DIR LIBS...): one Catch2 executable MODULE_tests from DIR's
+# *_test.cpp files; each TEST_CASE becomes a CTest test labelled by its Catch tags
+# ([unit], [gl], [xr], [e2e], [real], [slow]).
+function(muta_module_tests module dir)
+  if(NOT MUTA_BUILD_TESTS)
+    return()
+  endif()
+  file(GLOB_RECURSE tests CONFIGURE_DEPENDS ${dir}/*_test.cpp)
+  if(NOT tests)
+    return()
+  endif()
+  add_executable(${module}_tests ${tests})
+  target_link_libraries(${module}_tests PRIVATE ${ARGN} muta_test_main)
+  muta_set_warnings(${module}_tests)
+  muta_discover_tests(${module}_tests)
+endfunction()
+
+# Registers the test cases of a Catch2 executable with CTest; a test's Catch tags become its
+# CTest labels (unit if it has none of the known ones).
+function(muta_discover_tests target)
+  foreach(label unit e2e gl xr real slow)
+    catch_discover_tests(${target}
+      TEST_SPEC "[${label}]"
+      TEST_PREFIX "${target}:"
+      PROPERTIES LABELS ${label}
+      WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
+      DISCOVERY_TIMEOUT 60)
+  endforeach()
+  # A test with none of the known tags still runs, labelled "untagged".
+  catch_discover_tests(${target}
+    TEST_SPEC "~[unit]~[e2e]~[gl]~[xr]~[real]~[slow]"
+    TEST_PREFIX "${target}:"
+    PROPERTIES LABELS untagged
+    WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# muta_fuzz_target(NAME SOURCE LIBS...): a libFuzzer executable, only with -DMUTA_FUZZ=ON.
+function(muta_fuzz_target name source)
+  if(NOT MUTA_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE ${ARGN})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+endfunction()

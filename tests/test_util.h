@@ -1,0 +1,47 @@
+#pragma once
+// Helpers for tests: scratch directories and running the `muta` binary.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace muta::test {
+
+/// A fresh empty directory under the build tree's test scratch area, removed on destruction
+/// unless MUTA_KEEP_TEST_DIRS is set.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name = "t");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  ///< stdout
+  std::string err;  ///< stderr
+};
+
+/// Runs the built `muta` binary with `args` (no shell; stdin from /dev/null).
+CommandResult RunMuta(const std::vector<std::string>& args);
+/// Runs any program with `args`.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args);
+
+/// Path of a file in the source tree's test data (tests/data/...).
+std::filesystem::path TestData(const std::string& relative);
+/// The shared datasets folder (../shared/datasets from the source root) or empty if absent.
+std::filesystem::path SharedDatasets();
+
+/// Writes bytes to a file (non-atomically: tests build broken inputs on purpose).
+void WriteBytes(const std::filesystem::path& path, const std::string& bytes);
+/// A copy of `path`'s bytes cut to `size`.
+void WriteTruncatedCopy(const std::filesystem::path& from, const std::filesystem::path& to,
+                        std::size_t size);
+
+}  // namespace muta::test

@@ -1,0 +1,14 @@
+#include "tools/muta/command.h"
+
+namespace muta::cli {
+
+const std::vector<CommandSpec>& Commands() {
+  static const std::vector<CommandSpec> commands = {
+      DemoCommand(),
+      EvalCommand(),
+      InfoCommand(),
+  };
+  return commands;
+}
+
+}  // namespace muta::cli
