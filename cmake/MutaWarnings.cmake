@@ -2,6 +2,10 @@
 function(muta_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
     -Wnon-virtual-dtor -Wno-missing-field-initializers)
+  # GCC 12's -Wrestrict misfires inside libstdc++'s std::string at -O2 (GCC bug 105329).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(MUTA_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

@@ -1,0 +1,45 @@
+// `muta demo` end to end: every stage runs, outputs exist, a second run resumes (skips), and
+// --json output is pure JSON.
+#include <catch2/catch.hpp>
+
+#include "core/json.h"
+#include "tests/test_util.h"
+
+namespace fs = std::filesystem;
+using muta::test::RunMuta;
+
+TEST_CASE("muta demo runs, measures and resumes", "[e2e][demo]") {
+  muta::test::TempDir dir("demo");
+  const std::string ws = (dir / "ws").string();
+  auto r = RunMuta({"demo", "-w", ws, "--progress", "json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  for (const char* f : {"muta.job.json", "log.txt", "scene/gt/mesh.ply", "scene/gt/sparse/images.txt",
+                        "scene/scan.ply", "scene/sfm/sparse/images.bin", "evaluation.json",
+                        "export/model.glb"}) {
+    INFO(f);
+    CHECK(fs::exists(fs::path(ws) / f));
+  }
+  // Progress went to stderr as JSON lines.
+  CHECK(r.err.find("\"event\":\"end\"") != std::string::npos);
+  const muta::Json eval = muta::ReadJsonFile(fs::path(ws) / "evaluation.json");
+  CHECK(eval["cameras"]["registered"] == 24);
+  CHECK(eval["cameras"]["position_error_median"].get<double>() < 0.1);
+  CHECK(eval["cameras"]["scale"].get<double>() == Approx(1 / 0.37).epsilon(0.01));
+  CHECK(eval["surface"]["f_score"].get<double>() > 0.9);
+
+  // Second run: everything up to date; --json prints only JSON.
+  r = RunMuta({"demo", "-w", ws, "--json"});
+  REQUIRE(r.exit_code == 0);
+  const muta::Json again = muta::Json::parse(r.out);
+  CHECK(again["surface"]["f_score"] == eval["surface"]["f_score"]);
+  CHECK(r.err.find("up to date") != std::string::npos);
+  const muta::Json job = muta::ReadJsonFile(fs::path(ws) / "muta.job.json");
+  for (const auto& s : job["stages"]) CHECK(s["status"] == "done");
+
+  // Bad stage name: user error, workspace intact.
+  r = RunMuta({"demo", "-w", ws, "--from", "nope"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("no such stage") != std::string::npos);
+  CHECK(muta::ReadJsonFile(fs::path(ws) / "muta.job.json") == job);
+}
