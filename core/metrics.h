@@ -20,7 +20,8 @@ namespace muta {
 
 /// Least-squares similarity `dst ≈ s R src + t` (Umeyama 1991). Needs >= 3 non-collinear
 /// pairs; throws muta::Error otherwise.
-Sim3d EstimateSimilarity(std::span<const Eigen::Vector3d> src, std::span<const Eigen::Vector3d> dst);
+Sim3d EstimateSimilarity(std::span<const Eigen::Vector3d> src,
+                         std::span<const Eigen::Vector3d> dst);
 
 struct RobustSimilarityOptions {
   /// Max number of minimal (3-point) samples; all triples are tried when there are fewer.
@@ -36,14 +37,19 @@ struct RobustSimilarity {
   std::vector<bool> inliers;
 };
 
-/// Least-median-of-squares over 3-point samples, then Umeyama refit on the inliers.
+/// Least-median-of-squares over 3-point samples (all triples when there are at most
+/// max_samples of them, else max_samples random ones drawn from `seed`), then Umeyama refit on
+/// the inliers: residual <= inlier_sigmas * 1.4826 * median residual, the scale floored at
+/// 1e-9 of the target points' RMS spread so that exactly fitting points of noise-free data
+/// stay inliers. Inlier selection and refit are done twice. `inliers` has one flag per pair.
+/// Throws muta::Error like EstimateSimilarity, or when every sample is degenerate.
 RobustSimilarity EstimateSimilarityRobust(std::span<const Eigen::Vector3d> src,
                                           std::span<const Eigen::Vector3d> dst,
                                           const RobustSimilarityOptions& options = {});
 
 struct CameraEvaluation {
-  std::size_t registered = 0;  ///< images of the ground truth present in the model
-  std::size_t total = 0;       ///< images in the ground truth
+  std::size_t registered = 0;        ///< images of the ground truth present in the model
+  std::size_t total = 0;             ///< images in the ground truth
   double position_error_median = 0;  ///< scene units of the ground truth
   double position_error_max = 0;
   double rotation_error_median_deg = 0;
@@ -79,6 +85,11 @@ struct SurfaceEvaluation {
 
 /// `reconstruction` is a mesh (faces) or a point cloud (no faces). GT samples are drawn on
 /// `gt` unless `gt_visible` points are given (only the surface the cameras could see).
+/// A mesh is sampled uniformly by area with about one sample per (tau/2)^2, at least 10,000
+/// and at most options.max_samples; a point cloud's samples are its points. Distances to a
+/// mesh are point-to-triangle, to a point cloud point-to-nearest-point (so `gt` may also be a
+/// point cloud). All inputs are in the same frame and units. Throws muta::Error on empty or
+/// invalid inputs or options.
 SurfaceEvaluation EvaluateSurface(const Mesh& gt, const Mesh& reconstruction,
                                   const std::vector<Vec3f>* gt_visible,
                                   const SurfaceEvaluationOptions& options);

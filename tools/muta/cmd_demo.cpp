@@ -29,7 +29,7 @@ struct DemoOptions {
   double scan_noise = 0.004;      // metres, std-dev of the simulated scan
   double camera_noise = 0.02;     // metres, std-dev of the simulated SfM camera centres
   std::uint64_t seed = 1;
-  double tau = 0.01;
+  double tau = 0.05;              // metres: a scan point every ~5 cm on a 15 m tower
   RunOptions run;
   bool json = false;
 };
