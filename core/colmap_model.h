@@ -7,10 +7,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <iosfwd>
 #include <limits>
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/camera.h"
@@ -51,7 +53,10 @@ struct SparseModel {
   /// The image with this name, or nullptr.
   const SparseImage* FindImage(const std::string& name) const;
   /// Throws muta::Error if an image refers to a missing camera, a track to a missing image or
-  /// point2D, or a camera is invalid (Camera::Check).
+  /// point2D, or a camera is invalid (Camera::Check). Also rejects what COLMAP itself never
+  /// writes: a point2D referring to a missing 3D point, a track element whose point2D refers to
+  /// another 3D point, points2d/point3d_ids of different sizes, a map key that differs from the
+  /// id it holds, non-finite coordinates and a zero quaternion.
   void Check() const;
 };
 
@@ -77,7 +82,9 @@ void WriteSparseModel(const std::filesystem::path& dir, const SparseModel& model
                       SparseFormat format = SparseFormat::kBinary);
 
 /// Per-file parsers on memory, used by ReadSparseModel and the fuzz targets; `name` appears in
-/// error messages. They fill the corresponding part of `model`.
+/// error messages. They fill the corresponding part of `model`, replacing what was there (on
+/// error `model` is left unchanged). Cross references between the files are not checked here:
+/// call model.Check() once all three are parsed.
 void ParseCamerasBin(std::span<const std::uint8_t> bytes, const std::string& name,
                      SparseModel& model);
 void ParseImagesBin(std::span<const std::uint8_t> bytes, const std::string& name,
@@ -87,5 +94,18 @@ void ParsePoints3DBin(std::span<const std::uint8_t> bytes, const std::string& na
 void ParseCamerasTxt(std::string_view text, const std::string& name, SparseModel& model);
 void ParseImagesTxt(std::string_view text, const std::string& name, SparseModel& model);
 void ParsePoints3DTxt(std::string_view text, const std::string& name, SparseModel& model);
+
+/// Per-file writers matching the parsers, used by WriteSparseModel: records in ascending id
+/// order, numbers formatted as COLMAP 3.8 formats them (text: 17 significant digits, so
+/// doubles round-trip exactly). `model` should pass Check(); they throw muta::Error only for
+/// what the format cannot hold (a NUL byte in an image name for .bin; an empty name, a line
+/// break or leading/trailing white space for .txt). Quaternions are written as stored,
+/// normalised first only if they are not already unit length.
+void WriteCamerasBin(const SparseModel& model, std::ostream& out);
+void WriteImagesBin(const SparseModel& model, std::ostream& out);
+void WritePoints3DBin(const SparseModel& model, std::ostream& out);
+void WriteCamerasTxt(const SparseModel& model, std::ostream& out);
+void WriteImagesTxt(const SparseModel& model, std::ostream& out);
+void WritePoints3DTxt(const SparseModel& model, std::ostream& out);
 
 }  // namespace muta
