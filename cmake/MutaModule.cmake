@@ -52,3 +52,21 @@ function(muta_fuzz_target name source)
   target_link_libraries(${name} PRIVATE ${ARGN})
   target_link_options(${name} PRIVATE -fsanitize=fuzzer)
 endfunction()
+
+# muta_add_module(NAME [DEPENDS public deps...] [PRIVATE private deps...]): the library
+# muta_NAME (alias muta::NAME) from the calling folder's sources, with its *_test.cpp tests.
+# A module with no sources yet is an INTERFACE target, so the dependency graph is in place.
+function(muta_add_module name)
+  cmake_parse_arguments(ARG "" "" "DEPENDS;PRIVATE" ${ARGN})
+  muta_module_sources(srcs ${CMAKE_CURRENT_SOURCE_DIR})
+  if(srcs)
+    add_library(muta_${name} STATIC ${srcs})
+    target_link_libraries(muta_${name} PUBLIC ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE})
+    muta_set_warnings(muta_${name})
+    muta_module_tests(${name} ${CMAKE_CURRENT_SOURCE_DIR} muta_${name})
+  else()
+    add_library(muta_${name} INTERFACE)
+    target_link_libraries(muta_${name} INTERFACE ${ARG_DEPENDS})
+  endif()
+  add_library(muta::${name} ALIAS muta_${name})
+endfunction()

@@ -203,4 +203,27 @@ SurfaceEvaluation EvaluateSurface(const Mesh& gt, const Mesh& reconstruction,
   return out;
 }
 
+Json ToJson(const CameraEvaluation& e) {
+  return {{"registered", e.registered},
+          {"total", e.total},
+          {"position_error_median", e.position_error_median},
+          {"position_error_max", e.position_error_max},
+          {"rotation_error_median_deg", e.rotation_error_median_deg},
+          {"rotation_error_max_deg", e.rotation_error_max_deg},
+          {"scale", e.scale},
+          {"missing", e.missing}};
+}
+
+Json ToJson(const SurfaceEvaluation& e) {
+  return {{"tau", e.tau},
+          {"precision", e.precision},
+          {"recall", e.recall},
+          {"f_score", e.f_score},
+          {"accuracy_mean", e.accuracy_mean},
+          {"completeness_mean", e.completeness_mean},
+          {"chamfer", e.chamfer},
+          {"num_reconstruction_samples", e.num_reconstruction_samples},
+          {"num_gt_samples", e.num_gt_samples}};
+}
+
 }  // namespace muta

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/colmap_model.h"
+#include "core/json.h"
 #include "core/mesh.h"
 #include "core/pose.h"
 
@@ -93,5 +94,9 @@ struct SurfaceEvaluation {
 SurfaceEvaluation EvaluateSurface(const Mesh& gt, const Mesh& reconstruction,
                                   const std::vector<Vec3f>* gt_visible,
                                   const SurfaceEvaluationOptions& options);
+
+/// The JSON objects `muta eval cameras|mesh --json` print (keys in docs/formats.md).
+Json ToJson(const CameraEvaluation& evaluation);
+Json ToJson(const SurfaceEvaluation& evaluation);
 
 }  // namespace muta

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/ply_format.h"
 #include "core/ply_io.h"
 
 namespace muta {
@@ -26,34 +27,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-enum class Type : std::uint8_t {
-  kInt8,
-  kUint8,
-  kInt16,
-  kUint16,
-  kInt32,
-  kUint32,
-  kFloat32,
-  kFloat64
-};
-
-/// The PLY type called `name` (either spelling), or nullopt.
-std::optional<Type> ParseType(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kNames = {{
-      {"char", "int8"},
-      {"uchar", "uint8"},
-      {"short", "int16"},
-      {"ushort", "uint16"},
-      {"int", "int32"},
-      {"uint", "uint32"},
-      {"float", "float32"},
-      {"double", "float64"},
-  }};
-  for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i].first == name || kNames[i].second == name) return static_cast<Type>(i);
-  }
-  return std::nullopt;
-}
+using ply_internal::ParseType;
+using ply_internal::ToFloat;
+using ply_internal::Type;
 
 /// Rounds and clamps `value` into T's range (NaN becomes 0).
 template <typename T>
@@ -67,15 +43,6 @@ T ClampToInt(double value) {
     return std::numeric_limits<T>::max();
   }
   return static_cast<T>(value);
-}
-
-/// `value` as a float; values beyond float's range become infinite (a plain cast would be
-/// undefined behaviour).
-float ToFloat(double value) {
-  constexpr double kMax = std::numeric_limits<float>::max();
-  if (value > kMax) return std::numeric_limits<float>::infinity();
-  if (value < -kMax) return -std::numeric_limits<float>::infinity();
-  return static_cast<float>(value);
 }
 
 /// Writes PLY data rows, binary little-endian or ASCII, through a buffer into an AtomicFile.

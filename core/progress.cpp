@@ -49,7 +49,9 @@ ProgressStyle ParseProgressStyle(std::string_view text) {
   return ProgressStyle::kQuiet;
 }
 
-void SetDefaultProgressStyle(ProgressStyle style) { g_default_style = style; }
+void SetDefaultProgressStyle(ProgressStyle style) {
+  g_default_style = style;
+}
 
 Progress::Progress(ProgressStyle style) : style_(style) {
   if (style_ == ProgressStyle::kAuto) style_ = g_default_style.load();
@@ -105,7 +107,7 @@ void Progress::Report(bool force, const char* event) {
 
   std::lock_guard<std::mutex> lock(TerminalMutex());
   if (style_ == ProgressStyle::kJson) {
-    Json line = {{"event", event},  {"task", task_},         {"done", done},
+    Json line = {{"event", event},  {"task", task_},        {"done", done},
                  {"total", total_}, {"elapsed_s", elapsed}, {"rate", rate}};
     if (!unit_.empty()) line["unit"] = unit_;
     if (eta >= 0) line["eta_s"] = eta;
@@ -145,14 +147,20 @@ void InstallInterruptHandler() {
   sigaction(SIGINT, &action, nullptr);
 }
 
-bool InterruptRequested() { return g_interrupt != 0; }
+bool InterruptRequested() {
+  return g_interrupt != 0;
+}
 
 void CheckInterrupted() {
   if (g_interrupt) throw Cancelled();
 }
 
-void RequestInterrupt() { g_interrupt = 1; }
-void ResetInterrupt() { g_interrupt = 0; }
+void RequestInterrupt() {
+  g_interrupt = 1;
+}
+void ResetInterrupt() {
+  g_interrupt = 0;
+}
 
 std::mutex& TerminalMutex() {
   static std::mutex mutex;

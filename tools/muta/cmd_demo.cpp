@@ -26,34 +26,33 @@ namespace {
 struct DemoOptions {
   std::string workspace = "muta-demo";
   int cameras = 24;
-  double scan_noise = 0.004;      // metres, std-dev of the simulated scan
-  double camera_noise = 0.02;     // metres, std-dev of the simulated SfM camera centres
+  double scan_noise = 0.004;   // metres, std-dev of the simulated scan
+  double camera_noise = 0.02;  // metres, std-dev of the simulated SfM camera centres
   std::uint64_t seed = 1;
-  double tau = 0.05;              // metres: a scan point every ~5 cm on a 15 m tower
+  double tau = 0.05;  // metres: a scan point every ~5 cm on a 15 m tower
   RunOptions run;
   bool json = false;
 };
 
 std::vector<StageDef> DemoStages(const DemoOptions& o) {
   std::vector<StageDef> stages;
-  stages.push_back(
-      {"scene",
-       {{"cameras", o.cameras}},
-       {},
-       {"scene/gt/mesh.ply", "scene/gt/sparse"},
-       [o](Workspace& ws, Progress& progress) {
-         progress.Begin("scene", 2, "files");
-         const Mesh tower = MakeDemoTower();
-         WritePly(ws.Path("scene/gt/mesh.ply"), tower);
-         progress.Advance();
-         const SparseModel cameras = MakeDemoCameras(o.cameras, 1024, 768);
-         WriteSparseModel(ws.Path("scene/gt/sparse"), cameras, SparseFormat::kText);
-         progress.Advance();
-         return Json{{"faces", tower.NumFaces()},
-                     {"vertices", tower.NumVertices()},
-                     {"area_m2", tower.Area()},
-                     {"cameras", cameras.images.size()}};
-       }});
+  stages.push_back({"scene",
+                    {{"cameras", o.cameras}},
+                    {},
+                    {"scene/gt/mesh.ply", "scene/gt/sparse"},
+                    [o](Workspace& ws, Progress& progress) {
+                      progress.Begin("scene", 2, "files");
+                      const Mesh tower = MakeDemoTower();
+                      WritePly(ws.Path("scene/gt/mesh.ply"), tower);
+                      progress.Advance();
+                      const SparseModel cameras = MakeDemoCameras(o.cameras, 1024, 768);
+                      WriteSparseModel(ws.Path("scene/gt/sparse"), cameras, SparseFormat::kText);
+                      progress.Advance();
+                      return Json{{"faces", tower.NumFaces()},
+                                  {"vertices", tower.NumVertices()},
+                                  {"area_m2", tower.Area()},
+                                  {"cameras", cameras.images.size()}};
+                    }});
   stages.push_back(
       {"simulate",
        {{"scan_noise", o.scan_noise}, {"camera_noise", o.camera_noise}, {"seed", o.seed}},
@@ -81,8 +80,8 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
          std::normal_distribution<double> cam_noise(0.0, o.camera_noise);
          for (auto& [id, image] : sfm.images) {
            Rigid3d pose = image.cam_from_world;
-           const Eigen::Vector3d centre = CameraCenter(pose) +
-               Eigen::Vector3d(cam_noise(rng), cam_noise(rng), cam_noise(rng));
+           const Eigen::Vector3d centre =
+               CameraCenter(pose) + Eigen::Vector3d(cam_noise(rng), cam_noise(rng), cam_noise(rng));
            pose.translation = -(pose.rotation * centre);
            image.cam_from_world = TransformPose(model_from_gt, pose);
          }
@@ -90,114 +89,99 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
          progress.Advance();
          return Json{{"scan_points", scan.size()}, {"sfm_images", sfm.images.size()}};
        }});
-  stages.push_back(
-      {"evaluate",
-       {{"tau", o.tau}},
-       {"scene/gt/mesh.ply", "scene/gt/sparse", "scene/scan.ply", "scene/sfm/sparse"},
-       {"evaluation.json"},
-       [o](Workspace& ws, Progress& progress) {
-         progress.Begin("evaluate", 2, "metrics");
-         const SparseModel gt_cams = ReadSparseModel(ws.Path("scene/gt/sparse"));
-         const SparseModel sfm = ReadSparseModel(ws.Path("scene/sfm/sparse"));
-         const CameraEvaluation cams = EvaluateCameras(gt_cams, sfm);
-         progress.Advance();
-         const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
-         Mesh scan;
-         scan.vertices = ReadPlyPointCloud(ws.Path("scene/scan.ply")).points;
-         SurfaceEvaluationOptions surface_options;
-         surface_options.tau = o.tau;
-         const SurfaceEvaluation surface = EvaluateSurface(gt, scan, nullptr, surface_options);
-         progress.Advance();
-         const Json result = {
-             {"cameras",
-              {{"registered", cams.registered},
-               {"total", cams.total},
-               {"position_error_median", cams.position_error_median},
-               {"position_error_max", cams.position_error_max},
-               {"rotation_error_median_deg", cams.rotation_error_median_deg},
-               {"rotation_error_max_deg", cams.rotation_error_max_deg},
-               {"scale", cams.scale}}},
-             {"surface",
-              {{"tau", surface.tau},
-               {"precision", surface.precision},
-               {"recall", surface.recall},
-               {"f_score", surface.f_score},
-               {"accuracy_mean", surface.accuracy_mean},
-               {"completeness_mean", surface.completeness_mean},
-               {"chamfer", surface.chamfer}}}};
-         WriteJsonFile(ws.Path("evaluation.json"), result);
-         return result;
-       }});
-  stages.push_back({"export",
-                    {},
-                    {"scene/gt/mesh.ply"},
-                    {"export/model.glb"},
-                    [](Workspace& ws, Progress& progress) {
-                      progress.Begin("export", 1, "files");
-                      const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
-                      WriteGlb(ws.Path("export/model.glb"), gt);
+  stages.push_back({"evaluate",
+                    {{"tau", o.tau}},
+                    {"scene/gt/mesh.ply", "scene/gt/sparse", "scene/scan.ply", "scene/sfm/sparse"},
+                    {"evaluation.json"},
+                    [o](Workspace& ws, Progress& progress) {
+                      progress.Begin("evaluate", 2, "metrics");
+                      const SparseModel gt_cams = ReadSparseModel(ws.Path("scene/gt/sparse"));
+                      const SparseModel sfm = ReadSparseModel(ws.Path("scene/sfm/sparse"));
+                      const CameraEvaluation cams = EvaluateCameras(gt_cams, sfm);
                       progress.Advance();
-                      return Json{{"bytes", std::filesystem::file_size(
-                                                ws.Path("export/model.glb"))}};
+                      const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
+                      Mesh scan;
+                      scan.vertices = ReadPlyPointCloud(ws.Path("scene/scan.ply")).points;
+                      SurfaceEvaluationOptions surface_options;
+                      surface_options.tau = o.tau;
+                      const SurfaceEvaluation surface =
+                          EvaluateSurface(gt, scan, nullptr, surface_options);
+                      progress.Advance();
+                      const Json result = {{"cameras", ToJson(cams)}, {"surface", ToJson(surface)}};
+                      WriteJsonFile(ws.Path("evaluation.json"), result);
+                      return result;
                     }});
+  stages.push_back(
+      {"export",
+       {},
+       {"scene/gt/mesh.ply"},
+       {"export/model.glb"},
+       [](Workspace& ws, Progress& progress) {
+         progress.Begin("export", 1, "files");
+         const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
+         WriteGlb(ws.Path("export/model.glb"), gt);
+         progress.Advance();
+         return Json{{"bytes", std::filesystem::file_size(ws.Path("export/model.glb"))}};
+       }});
   return stages;
 }
 
 }  // namespace
 
 CommandSpec DemoCommand() {
-  return {
-      "demo", "Run every stage that exists so far on the built-in scene",
-      [](CLI::App& sub, const GlobalOptions&) -> RunFunction {
-        auto o = std::make_shared<DemoOptions>();
-        sub.add_option("-w,--workspace", o->workspace, "Job workspace folder")
-            ->capture_default_str();
-        sub.add_option("--cameras", o->cameras, "Number of ground-truth cameras")
-            ->check(CLI::Range(3, 1000))
-            ->capture_default_str();
-        sub.add_option("--seed", o->seed, "Seed of the simulated measurements")
-            ->capture_default_str();
-        sub.add_option("--tau", o->tau, "F-score threshold (metres)")
-            ->check(CLI::PositiveNumber)
-            ->capture_default_str();
-        sub.add_option("--from", o->run.from, "First stage to run");
-        sub.add_option("--to", o->run.to, "Last stage to run");
-        sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
-        sub.add_flag("--json", o->json, "Print the evaluation as JSON on stdout");
-        return [o] {
-          auto stages = DemoStages(*o);
-          Workspace ws = Workspace::Open(o->workspace);
-          Progress progress;
-          RunStages(ws, stages, o->run, progress);
-          const auto* eval = ws.job().Find("evaluate");
-          if (o->json) {
-            std::printf("%s\n", (eval ? eval->figures : Json::object()).dump(2).c_str());
-            return kExitOk;
-          }
-          std::printf("muta demo – workspace %s\n", ws.root().c_str());
-          for (const auto& s : ws.job().stages) {
-            std::printf("  %-9s %-11s", s.name.c_str(), std::string(StageStatusName(s.status)).c_str());
-            for (const auto& out : s.outputs) std::printf(" %s", ws.Path(out).c_str());
-            std::printf("\n");
-          }
-          if (eval && eval->status == StageStatus::kDone) {
-            const Json& c = eval->figures["cameras"];
-            const Json& f = eval->figures["surface"];
-            std::printf(
-                "cameras: %d/%d registered, centre error median %.4f m (max %.4f), rotation "
-                "median %.3f deg, scale %.4f\n",
-                c["registered"].get<int>(), c["total"].get<int>(),
-                c["position_error_median"].get<double>(), c["position_error_max"].get<double>(),
-                c["rotation_error_median_deg"].get<double>(), c["scale"].get<double>());
-            std::printf(
-                "surface: F-score %.3f at tau %.3f m (precision %.3f, recall %.3f), chamfer "
-                "%.4f m\n",
-                f["f_score"].get<double>(), f["tau"].get<double>(), f["precision"].get<double>(),
-                f["recall"].get<double>(), f["chamfer"].get<double>());
-          }
-          return kExitOk;
-        };
-      }};
+  return {"demo", "Run every stage that exists so far on the built-in scene",
+          [](CLI::App& sub, const GlobalOptions&) -> RunFunction {
+            auto o = std::make_shared<DemoOptions>();
+            sub.add_option("-w,--workspace", o->workspace, "Job workspace folder")
+                ->capture_default_str();
+            sub.add_option("--cameras", o->cameras, "Number of ground-truth cameras")
+                ->check(CLI::Range(3, 1000))
+                ->capture_default_str();
+            sub.add_option("--seed", o->seed, "Seed of the simulated measurements")
+                ->capture_default_str();
+            sub.add_option("--tau", o->tau, "F-score threshold (metres)")
+                ->check(CLI::PositiveNumber)
+                ->capture_default_str();
+            sub.add_option("--from", o->run.from, "First stage to run");
+            sub.add_option("--to", o->run.to, "Last stage to run");
+            sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
+            sub.add_flag("--json", o->json, "Print the evaluation as JSON on stdout");
+            return [o] {
+              auto stages = DemoStages(*o);
+              Workspace ws = Workspace::Open(o->workspace);
+              Progress progress;
+              RunStages(ws, stages, o->run, progress);
+              const auto* eval = ws.job().Find("evaluate");
+              if (o->json) {
+                std::printf("%s\n", (eval ? eval->figures : Json::object()).dump(2).c_str());
+                return kExitOk;
+              }
+              std::printf("muta demo – workspace %s\n", ws.root().c_str());
+              for (const auto& s : ws.job().stages) {
+                std::printf("  %-9s %-11s", s.name.c_str(),
+                            std::string(StageStatusName(s.status)).c_str());
+                for (const auto& out : s.outputs) std::printf(" %s", ws.Path(out).c_str());
+                std::printf("\n");
+              }
+              if (eval && eval->status == StageStatus::kDone) {
+                const Json& c = eval->figures["cameras"];
+                const Json& f = eval->figures["surface"];
+                std::printf(
+                    "cameras: %d/%d registered, centre error median %.4f m (max %.4f), rotation "
+                    "median %.3f deg, scale %.4f\n",
+                    c["registered"].get<int>(), c["total"].get<int>(),
+                    c["position_error_median"].get<double>(), c["position_error_max"].get<double>(),
+                    c["rotation_error_median_deg"].get<double>(), c["scale"].get<double>());
+                std::printf(
+                    "surface: F-score %.3f at tau %.3f m (precision %.3f, recall %.3f), chamfer "
+                    "%.4f m\n",
+                    f["f_score"].get<double>(), f["tau"].get<double>(),
+                    f["precision"].get<double>(), f["recall"].get<double>(),
+                    f["chamfer"].get<double>());
+              }
+              return kExitOk;
+            };
+          }};
 }
 
 }  // namespace muta::cli

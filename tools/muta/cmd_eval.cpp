@@ -74,17 +74,6 @@ Mesh ReadSurface(const std::string& path, const char* what) {
   return mesh;
 }
 
-Json CameraJson(const CameraEvaluation& e) {
-  return {{"registered", e.registered},
-          {"total", e.total},
-          {"position_error_median", e.position_error_median},
-          {"position_error_max", e.position_error_max},
-          {"rotation_error_median_deg", e.rotation_error_median_deg},
-          {"rotation_error_max_deg", e.rotation_error_max_deg},
-          {"scale", e.scale},
-          {"missing", e.missing}};
-}
-
 int RunCameras(const CameraEvalArgs& args) {
   CheckFolder(args.gt, "ground-truth model", "--gt");
   CheckFolder(args.model, "model", "--model");
@@ -92,7 +81,7 @@ int RunCameras(const CameraEvalArgs& args) {
   const SparseModel model = ReadModel(args.model, "model");
   const CameraEvaluation e = EvaluateCameras(gt, model);
   if (args.json) {
-    std::printf("%s\n", CameraJson(e).dump(2).c_str());
+    std::printf("%s\n", ToJson(e).dump(2).c_str());
     return kExitOk;
   }
   std::printf("registered      %zu / %zu images\n", e.registered, e.total);
@@ -151,21 +140,13 @@ int RunMesh(const MeshEvalArgs& args) {
         "reconstruction aligned by {} of {} cameras: scale {:.6g}, camera-centre error median "
         "{:.6g}",
         cameras.registered, cameras.total, cameras.scale, cameras.position_error_median);
-    alignment = CameraJson(cameras);
+    alignment = ToJson(cameras);
   }
 
   const SurfaceEvaluation e =
       EvaluateSurface(gt, reconstruction, visible.empty() ? nullptr : &visible, options);
   if (args.json) {
-    Json out = {{"tau", e.tau},
-                {"precision", e.precision},
-                {"recall", e.recall},
-                {"f_score", e.f_score},
-                {"accuracy_mean", e.accuracy_mean},
-                {"completeness_mean", e.completeness_mean},
-                {"chamfer", e.chamfer},
-                {"num_reconstruction_samples", e.num_reconstruction_samples},
-                {"num_gt_samples", e.num_gt_samples}};
+    Json out = ToJson(e);
     if (!alignment.is_null()) out["alignment"] = alignment;
     std::printf("%s\n", out.dump(2).c_str());
     return kExitOk;

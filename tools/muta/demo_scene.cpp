@@ -59,7 +59,7 @@ Mesh MakeDemoTower() {
     z += wall;
     // Flared roof: out to the eave, then up and in to the next storey's wall.
     const float eave = radius + 1.4f;
-    AddBand(mesh, z, radius, z - 0.4f, eave, 20 + storey);        // soffit
+    AddBand(mesh, z, radius, z - 0.4f, eave, 20 + storey);                 // soffit
     AddBand(mesh, z - 0.4f, eave, z + 1.0f, radius * 0.82f, 20 + storey);  // roof
     z += 1.0f;
     radius *= 0.82f;
@@ -74,8 +74,8 @@ Mesh MakeDemoTower() {
 
 SparseModel MakeDemoCameras(int count, int width, int height) {
   SparseModel model;
-  Camera camera = Camera::Pinhole(width, height, 0.9 * width, 0.9 * width, width / 2.0,
-                                  height / 2.0);
+  Camera camera =
+      Camera::Pinhole(width, height, 0.9 * width, 0.9 * width, width / 2.0, height / 2.0);
   camera.id = 1;
   model.cameras[1] = camera;
   const Eigen::Vector3d target(0, 0, 5.5);

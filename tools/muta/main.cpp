@@ -25,8 +25,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", global.log_level, "trace|debug|info|warn|error|off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
-  app.add_flag_callback("-v,--verbose", [&] { global.log_level = "debug"; }, "Same as --log-level debug");
-  app.add_flag_callback("-q,--quiet", [&] { global.log_level = "warn"; }, "Same as --log-level warn");
+  app.add_flag_callback(
+      "-v,--verbose", [&] { global.log_level = "debug"; }, "Same as --log-level debug");
+  app.add_flag_callback(
+      "-q,--quiet", [&] { global.log_level = "warn"; }, "Same as --log-level warn");
   app.add_option("--progress", global.progress,
                  "Progress on stderr: auto (a bar on a terminal, else nothing), bar, json, none")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
