@@ -74,8 +74,7 @@ void CheckFinite(const std::vector<Vec3f>& points, const char* what) {
 
 // Distances from `queries` to `target`: to its surface when it has faces, else to its points.
 std::vector<double> DistancesTo(const Mesh& target, std::span<const Vec3f> queries,
-                                const char* task) {
-  Progress progress;
+                                const char* task, Progress& progress) {
   progress.Begin(task, queries.size(), "points");
   std::vector<double> distances;
   if (!target.faces.empty()) {
@@ -161,8 +160,10 @@ void SurfaceEvaluationOptions::Check() const {
 
 SurfaceEvaluation EvaluateSurface(const Mesh& gt, const Mesh& reconstruction,
                                   const std::vector<Vec3f>* gt_visible,
-                                  const SurfaceEvaluationOptions& options) {
+                                  const SurfaceEvaluationOptions& options, Progress* progress) {
   options.Check();
+  Progress local_progress;
+  Progress& report = progress != nullptr ? *progress : local_progress;
   MUTA_CHECK(!gt.vertices.empty()) << "surface evaluation: the ground truth is empty";
   MUTA_CHECK(!reconstruction.vertices.empty())
       << "surface evaluation: the reconstruction is empty (no vertices or points)";
@@ -185,8 +186,9 @@ SurfaceEvaluation EvaluateSurface(const Mesh& gt, const Mesh& reconstruction,
   CheckFinite(reconstruction_samples, "reconstruction");
   CheckFinite(gt_samples, gt_visible != nullptr ? "visible ground-truth" : "ground-truth");
 
-  const std::vector<double> accuracy = DistancesTo(gt, reconstruction_samples, "accuracy");
-  const std::vector<double> completeness = DistancesTo(reconstruction, gt_samples, "completeness");
+  const std::vector<double> accuracy = DistancesTo(gt, reconstruction_samples, "accuracy", report);
+  const std::vector<double> completeness =
+      DistancesTo(reconstruction, gt_samples, "completeness", report);
 
   SurfaceEvaluation out;
   out.tau = options.tau;

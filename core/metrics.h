@@ -19,6 +19,8 @@
 
 namespace muta {
 
+class Progress;
+
 /// Least-squares similarity `dst ≈ s R src + t` (Umeyama 1991). Needs >= 3 non-collinear
 /// pairs; throws muta::Error otherwise.
 Sim3d EstimateSimilarity(std::span<const Eigen::Vector3d> src,
@@ -90,10 +92,12 @@ struct SurfaceEvaluation {
 /// and at most options.max_samples; a point cloud's samples are its points. Distances to a
 /// mesh are point-to-triangle, to a point cloud point-to-nearest-point (so `gt` may also be a
 /// point cloud). All inputs are in the same frame and units. Throws muta::Error on empty or
-/// invalid inputs or options.
+/// invalid inputs or options. Reports the tasks "accuracy" and "completeness" on `progress`
+/// (a Progress of the default style when null) and stops with muta::Cancelled on Ctrl-C.
 SurfaceEvaluation EvaluateSurface(const Mesh& gt, const Mesh& reconstruction,
                                   const std::vector<Vec3f>* gt_visible,
-                                  const SurfaceEvaluationOptions& options);
+                                  const SurfaceEvaluationOptions& options,
+                                  Progress* progress = nullptr);
 
 /// The JSON objects `muta eval cameras|mesh --json` print (keys in docs/formats.md).
 Json ToJson(const CameraEvaluation& evaluation);

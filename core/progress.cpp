@@ -126,8 +126,7 @@ void Progress::Report(bool force, const char* event) {
     bar = fmt::format("{}", done);
   }
   const std::string unit = unit_.empty() ? "" : " " + unit_;
-  std::string line = fmt::format("\r\033[K{} {}{}  {:.2f}{}/s", task_, bar, unit, rate,
-                                 unit_.empty() ? "" : " " + unit_);
+  std::string line = fmt::format("\r\033[K{} {}{}  {:.2f}{}/s", task_, bar, unit, rate, unit);
   if (std::string_view(event) == "end") {
     line += fmt::format("  done in {}\n", FormatDuration(elapsed));
     g_bar_on_screen = false;

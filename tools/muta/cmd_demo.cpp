@@ -94,19 +94,16 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
                     {"scene/gt/mesh.ply", "scene/gt/sparse", "scene/scan.ply", "scene/sfm/sparse"},
                     {"evaluation.json"},
                     [o](Workspace& ws, Progress& progress) {
-                      progress.Begin("evaluate", 2, "metrics");
                       const SparseModel gt_cams = ReadSparseModel(ws.Path("scene/gt/sparse"));
                       const SparseModel sfm = ReadSparseModel(ws.Path("scene/sfm/sparse"));
                       const CameraEvaluation cams = EvaluateCameras(gt_cams, sfm);
-                      progress.Advance();
                       const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
                       Mesh scan;
                       scan.vertices = ReadPlyPointCloud(ws.Path("scene/scan.ply")).points;
                       SurfaceEvaluationOptions surface_options;
                       surface_options.tau = o.tau;
                       const SurfaceEvaluation surface =
-                          EvaluateSurface(gt, scan, nullptr, surface_options);
-                      progress.Advance();
+                          EvaluateSurface(gt, scan, nullptr, surface_options, &progress);
                       const Json result = {{"cameras", ToJson(cams)}, {"surface", ToJson(surface)}};
                       WriteJsonFile(ws.Path("evaluation.json"), result);
                       return result;
