@@ -14,6 +14,10 @@ PACKAGES=(
   catch2 libbenchmark-dev
   # structure from motion (CLI, CPU build)
   colmap
+  # rendering: GL 4.5 core through EGL (headless, Mesa llvmpipe) or a GLFW window; xvfb for
+  # running the window backend without a display
+  libegl-dev libopengl-dev libgl-dev libepoxy-dev libglfw3-dev libegl-mesa0 libgl1-mesa-dri
+  xvfb xauth
 )
 
 if [[ $(id -u) -eq 0 ]]; then

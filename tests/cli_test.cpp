@@ -13,7 +13,7 @@ TEST_CASE("muta --version and --help", "[unit][cli]") {
   r = RunMuta({"--help"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("Exit codes") != std::string::npos);
-  for (const char* cmd : {"demo", "eval", "info"}) {
+  for (const char* cmd : {"demo", "eval", "info", "render"}) {
     INFO(cmd);
     CHECK(r.out.find(cmd) != std::string::npos);
     const auto sub = RunMuta({cmd, "--help"});

@@ -1,0 +1,3 @@
+#version 450 core
+// Depth only.
+void main() {}
