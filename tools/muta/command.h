@@ -35,6 +35,7 @@ const std::vector<CommandSpec>& Commands();
 CommandSpec DemoCommand();
 CommandSpec EvalCommand();
 CommandSpec InfoCommand();
+CommandSpec SynthCommand();
 CommandSpec RenderCommand();
 
 /// Exit codes (documented in README.md).

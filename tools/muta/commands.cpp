@@ -7,6 +7,7 @@ const std::vector<CommandSpec>& Commands() {
       DemoCommand(),
       EvalCommand(),
       InfoCommand(),
+      SynthCommand(),
       RenderCommand(),
   };
   return commands;

@@ -1,0 +1,165 @@
+// Camera rigs round a building: a main ring near eye level, a high ring (drone) between its
+// azimuths, and close-ups at several heights, each framed tightly on the building.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "tools/synth/building_parts.h"
+
+namespace muta::synth {
+namespace {
+
+// cam_from_world looking from `eye` at `target`, world up +z (x right, y down, z forward).
+Rigid3d LookAtPose(const V3& eye, const V3& target) {
+  const V3 z = (target - eye).normalized();
+  V3 x = z.cross(V3::UnitZ());
+  if (x.norm() < 1e-9) x = V3::UnitX();
+  x.normalize();
+  const V3 y = z.cross(x);
+  Eigen::Matrix3d r;
+  r.row(0) = x;
+  r.row(1) = y;
+  r.row(2) = z;
+  Rigid3d pose;
+  pose.rotation = Eigen::Quaterniond(r).normalized();
+  pose.translation = -(r * eye);
+  return pose;
+}
+
+// True if every point projects inside the image shrunk by `margin` (fraction of the size).
+bool Fits(const Camera& cam, const Rigid3d& pose, const std::vector<V3>& pts, double margin) {
+  const double mx = margin * cam.width, my = margin * cam.height;
+  for (const V3& p : pts) {
+    const V3 c = pose * p;
+    if (c.z() < 0.5) return false;
+    const Eigen::Vector2d px = cam.Project(c);
+    if (px.x() < mx || px.x() > cam.width - mx || px.y() < my || px.y() > cam.height - my) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The smallest distance along `dir` (unit, target -> eye) at which `pts` fit.
+double FitDistance(const Camera& cam, const V3& target, const V3& dir, const std::vector<V3>& pts,
+                   double margin, double far) {
+  double lo = 0.5, hi = far;
+  if (!Fits(cam, LookAtPose(target + dir * hi, target), pts, margin)) return hi;
+  for (int i = 0; i < 40; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (Fits(cam, LookAtPose(target + dir * mid, target), pts, margin)) {
+      hi = mid;
+    } else {
+      lo = mid;
+    }
+  }
+  return hi;
+}
+
+V3 Direction(double azimuth, double elevation) {
+  return V3(std::cos(elevation) * std::cos(azimuth), std::cos(elevation) * std::sin(azimuth),
+            std::sin(elevation));
+}
+
+}  // namespace
+
+void RigOptions::Check() const {
+  MUTA_CHECK(images >= 2 && images <= 10000)
+      << "RigOptions.images (--images) must be 2..10000, got " << images;
+  MUTA_CHECK(width >= 16 && height >= 16 && width <= 16384 && height <= 16384)
+      << "RigOptions.width/height (--size WxH) must be 16..16384 pixels, got " << width << "x"
+      << height;
+  MUTA_CHECK(!(focal_px && fov_deg)) << "RigOptions: give focal_px (--focal) or fov_deg (--fov), "
+                                        "not both";
+  MUTA_CHECK(!focal_px || (std::isfinite(*focal_px) && *focal_px > 0))
+      << "RigOptions.focal_px (--focal) must be a positive number of pixels, got " << *focal_px;
+  MUTA_CHECK(!fov_deg || (std::isfinite(*fov_deg) && *fov_deg >= 10 && *fov_deg <= 150))
+      << "RigOptions.fov_deg (--fov) must be 10..150 degrees, got " << *fov_deg;
+  MUTA_CHECK(!radial || (std::isfinite(*radial) && std::abs(*radial) <= 0.5))
+      << "RigOptions.radial (--radial) must be in -0.5..0.5, got " << *radial;
+}
+
+double RigOptions::FocalPixels() const {
+  if (focal_px) return *focal_px;
+  if (fov_deg) return 0.5 * width / std::tan(0.5 * *fov_deg * M_PI / 180.0);
+  return 0.9 * width;
+}
+
+SparseModel MakeCameraRig(const Building& building, const RigOptions& options, std::uint64_t seed) {
+  options.Check();
+  const double f = options.FocalPixels();
+  const double cx = 0.5 * options.width, cy = 0.5 * options.height;
+  Camera cam = options.radial
+                   ? Camera::SimpleRadial(options.width, options.height, f, cx, cy, *options.radial)
+                   : Camera::Pinhole(options.width, options.height, f, f, cx, cy);
+  cam.id = 1;
+
+  // Framing points: a subsample of the building's vertices.
+  const auto& verts = building.mesh.vertices;
+  const std::size_t stride = std::max<std::size_t>(1, verts.size() / 4000);
+  std::vector<V3> pts;
+  for (std::size_t i = 0; i < verts.size(); i += stride) pts.push_back(verts[i].cast<double>());
+  const Box3f box = BoundingBox(verts);
+  const double height = box.max.z();
+  const double far = 20.0 * (box.Size().norm() + 1.0);
+  const double plan_r = 0.5 * std::max(box.Size().x(), box.Size().y());
+
+  Rng rng(DeriveSeed(seed, "rig"));
+  const double az0 = rng.Uniform(0.0, 2.0 * M_PI);
+  const int n = options.images;
+  const int n_close = getenv("RIGX") ? 0 : n >= 6 ? static_cast<int>(std::lround(0.25 * n)) : 0;
+  const int n_high = getenv("RIGX") ? 0 : n >= 4 ? static_cast<int>(std::lround(0.25 * n)) : 0;
+  const int n_main = n - n_close - n_high;
+
+  struct View {
+    V3 eye, target;
+  };
+  std::vector<View> views;
+  const V3 centre(0, 0, 0.5 * height);
+  for (int i = 0; i < n_main; ++i) {
+    // Near the ground (eye at ~15 % of the height), looking up at the building.
+    const double az = az0 + 2.0 * M_PI * i / n_main;
+    const V3 target(0, 0, 0.45 * height);
+    double elevation = -10.0 * M_PI / 180.0, d = 0;
+    for (int iter = 0; iter < 3; ++iter) {
+      d = FitDistance(cam, target, Direction(az, elevation), pts, 0.03, far);
+      elevation = std::asin(std::clamp(((getenv("RIGE") ? atof(getenv("RIGE")) : 0.15) * height - target.z()) / d, -0.6, 0.6));
+    }
+    // A little closer than the whole building needs: it fills the frame, the finial's tip or
+    // the steps may be cut.
+    const V3 dir = Direction(az, elevation);
+    views.push_back({target + dir * ((getenv("RIGF") ? atof(getenv("RIGF")) : 0.92) * FitDistance(cam, target, dir, pts, 0.0, far)), target});
+  }
+  for (int i = 0; i < n_high; ++i) {
+    const double az = az0 + 2.0 * M_PI * (i + 0.5) / n_high;
+    const V3 dir = Direction(az, 32.0 * M_PI / 180.0);
+    views.push_back({centre + dir * (0.85 * FitDistance(cam, centre, dir, pts, 0.0, far)), centre});
+  }
+  for (int i = 0; i < n_close; ++i) {
+    const double az = az0 + 2.0 * M_PI * (i + 0.25) / n_close;
+    const double t = n_close > 1 ? static_cast<double>(i) / (n_close - 1) : 0.5;
+    const V3 target(0, 0, (0.2 + 0.55 * t) * height);
+    const V3 dir = Direction(az, (5.0 + 15.0 * t) * M_PI / 180.0);
+    const double full = FitDistance(cam, target, dir, pts, 0.0, far);
+    const double d = std::max(0.45 * full, plan_r + 4.0);
+    views.push_back({target + dir * d, target});
+  }
+
+  SparseModel model;
+  model.cameras[1] = cam;
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    SparseImage image;
+    image.id = static_cast<std::uint32_t>(i + 1);
+    char name[32];
+    std::snprintf(name, sizeof(name), "view_%03zu.jpg", i);
+    image.name = name;
+    image.camera_id = 1;
+    image.cam_from_world = LookAtPose(views[i].eye, views[i].target);
+    model.images[image.id] = std::move(image);
+  }
+  model.Check();
+  return model;
+}
+
+}  // namespace muta::synth

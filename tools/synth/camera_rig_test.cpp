@@ -1,0 +1,106 @@
+// Camera rigs: count, determinism, intrinsics, and every camera looking at the building.
+#include <catch2/catch.hpp>
+
+#include "tools/synth/synth.h"
+
+using namespace muta;
+using namespace muta::synth;
+
+namespace {
+
+Building Pagoda(std::uint64_t seed) {
+  BuildingOptions o;
+  o.seed = seed;
+  return BuildBuilding(o);
+}
+
+}  // namespace
+
+TEST_CASE("camera rigs look at the building", "[unit][synth]") {
+  for (SceneType scene : {SceneType::kPagoda, SceneType::kHall, SceneType::kGate}) {
+    BuildingOptions bo;
+    bo.scene = scene;
+    bo.seed = 2;
+    const Building b = BuildBuilding(bo);
+    for (int n : {2, 5, 12, 24}) {
+      INFO(SceneTypeName(scene) << " " << n << " images");
+      RigOptions o;
+      o.images = n;
+      o.width = 640;
+      o.height = 480;
+      const SparseModel rig = MakeCameraRig(b, o, 2);
+      REQUIRE(rig.images.size() == static_cast<std::size_t>(n));
+      REQUIRE(rig.cameras.size() == 1);
+      const Camera& cam = rig.cameras.at(1);
+      CHECK(cam.model == CameraModel::kPinhole);
+      CHECK(cam.FocalX() == Approx(0.9 * 640));
+      const Box3f box = BoundingBox(b.mesh.vertices);
+      for (const auto& [id, image] : rig.images) {
+        INFO(image.name);
+        // Outside the building, above the ground.
+        const Eigen::Vector3d c = CameraCenter(image.cam_from_world);
+        CHECK(c.z() > 0.5);
+        CHECK(((c.cast<float>().array() < box.min.array()).any() ||
+               (c.cast<float>().array() > box.max.array()).any()));
+        // Most of the building's vertices are in view (close-ups see a part of it).
+        std::size_t inside = 0, total = 0;
+        for (std::size_t v = 0; v < b.mesh.vertices.size(); v += 50, ++total) {
+          const Eigen::Vector3d p = image.cam_from_world * b.mesh.vertices[v].cast<double>();
+          if (p.z() <= 0) continue;
+          const Eigen::Vector2d px = cam.Project(p);
+          if (px.x() >= 0 && px.y() >= 0 && px.x() < cam.width && px.y() < cam.height) ++inside;
+        }
+        CHECK(inside > total / 5);
+      }
+    }
+  }
+}
+
+TEST_CASE("camera rigs are deterministic and honour the intrinsics options", "[unit][synth]") {
+  const Building b = Pagoda(3);
+  RigOptions o;
+  o.images = 8;
+  const SparseModel a = MakeCameraRig(b, o, 3), c = MakeCameraRig(b, o, 3);
+  for (const auto& [id, image] : a.images) {
+    CHECK(image.name == c.images.at(id).name);
+    CHECK(image.cam_from_world.translation == c.images.at(id).cam_from_world.translation);
+    CHECK(image.cam_from_world.rotation.coeffs() ==
+          c.images.at(id).cam_from_world.rotation.coeffs());
+  }
+  CHECK(a.images.at(1).name == "view_000.jpg");
+  o.radial = -0.05;
+  o.focal_px = 700;
+  const SparseModel r = MakeCameraRig(b, o, 3);
+  CHECK(r.cameras.at(1).model == CameraModel::kSimpleRadial);
+  CHECK(r.cameras.at(1).params[0] == 700);
+  CHECK(r.cameras.at(1).params[3] == -0.05);
+  o.focal_px.reset();
+  o.fov_deg = 90;
+  CHECK(o.FocalPixels() == Approx(512));
+}
+
+TEST_CASE("bad rig options name the field", "[unit][synth]") {
+  using Catch::Contains;
+  RigOptions o;
+  o.images = 1;
+  CHECK_THROWS_WITH(o.Check(), Contains("images"));
+  o = {};
+  o.width = 0;
+  CHECK_THROWS_WITH(o.Check(), Contains("--size"));
+  o = {};
+  o.focal_px = 500;
+  o.fov_deg = 60;
+  CHECK_THROWS_WITH(o.Check(), Contains("not both"));
+  o = {};
+  o.focal_px = -3;
+  CHECK_THROWS_WITH(o.Check(), Contains("focal_px"));
+  o = {};
+  o.radial = 2;
+  CHECK_THROWS_WITH(o.Check(), Contains("radial"));
+  SynthOptions s;
+  s.texture_size = 3;
+  CHECK_THROWS_WITH(s.Check(), Contains("texture_size"));
+  s = {};
+  s.visible_density = 0;
+  CHECK_THROWS_WITH(s.Check(), Contains("visible_density"));
+}
