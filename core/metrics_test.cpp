@@ -48,18 +48,11 @@ SparseModel MakeCameraModel(int n) {
   for (int i = 0; i < n; ++i) {
     const double angle = 2 * M_PI * i / n;
     const Vector3d center(10 * std::cos(angle), 10 * std::sin(angle), 2 + 0.3 * i);
-    // Camera z towards the origin, x horizontal, y down (world z up).
-    const Vector3d z = -center.normalized();
-    const Vector3d x = z.cross(Vector3d::UnitZ()).normalized();
-    const Vector3d y = z.cross(x);
-    Eigen::Matrix3d world_from_cam;
-    world_from_cam << x, y, z;
     SparseImage image;
     image.id = std::uint32_t(i + 1);
     image.name = "img_" + std::to_string(i) + ".jpg";
     image.camera_id = 1;
-    image.cam_from_world.rotation = Eigen::Quaterniond(world_from_cam.transpose());
-    image.cam_from_world.translation = -(image.cam_from_world.rotation * center);
+    image.cam_from_world = LookAt(center, Vector3d::Zero());
     model.images[image.id] = image;
   }
   return model;

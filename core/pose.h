@@ -75,6 +75,11 @@ inline Eigen::Vector3d CameraCenter(const Rigid3d& cam_from_world) {
   return cam_from_world.rotation.conjugate() * (-cam_from_world.translation);
 }
 
+/// A camera pose (cam_from_world, COLMAP axes: x right, y down, z forward) looking from `eye`
+/// at `target` with `up` pointing up in the image. Throws muta::Error if eye == target.
+Rigid3d LookAt(const Eigen::Vector3d& eye, const Eigen::Vector3d& target,
+               const Eigen::Vector3d& up = Eigen::Vector3d::UnitZ());
+
 /// Angle of the relative rotation between two orientations, in degrees.
 double RotationAngleDeg(const Eigen::Quaterniond& a, const Eigen::Quaterniond& b);
 

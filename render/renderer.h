@@ -84,8 +84,7 @@ class Renderer {
   std::unique_ptr<Impl> impl_;
 };
 
-/// A camera pose looking from `eye` at `target` with world up +z (COLMAP camera axes).
-Rigid3d LookAt(const Eigen::Vector3d& eye, const Eigen::Vector3d& target,
-               const Eigen::Vector3d& up = Eigen::Vector3d::UnitZ());
+/// LookAt lives in core/pose.h; renderer users get it here too.
+using muta::LookAt;
 
 }  // namespace muta::render

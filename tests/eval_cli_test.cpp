@@ -25,17 +25,11 @@ SparseModel MakeCameras(int n) {
   for (int i = 0; i < n; ++i) {
     const double angle = 2 * M_PI * i / n;
     const Vector3d center(5 * std::cos(angle), 5 * std::sin(angle), 1 + 0.2 * i);
-    const Vector3d z = -center.normalized();
-    const Vector3d x = z.cross(Vector3d::UnitZ()).normalized();
-    const Vector3d y = z.cross(x);
-    Eigen::Matrix3d world_from_cam;
-    world_from_cam << x, y, z;
     SparseImage image;
     image.id = std::uint32_t(i + 1);
     image.name = "view_" + std::to_string(i) + ".png";
     image.camera_id = 1;
-    image.cam_from_world.rotation = Eigen::Quaterniond(world_from_cam.transpose());
-    image.cam_from_world.translation = -(image.cam_from_world.rotation * center);
+    image.cam_from_world = LookAt(center, Vector3d::Zero());
     model.images[image.id] = image;
   }
   return model;

@@ -84,20 +84,13 @@ SparseModel MakeDemoCameras(int count, int width, int height) {
     const double a = 2 * M_PI * i / count;
     const double dist = high ? 20.0 : 24.0;
     const Eigen::Vector3d centre(dist * std::cos(a), dist * std::sin(a), high ? 12.0 : 2.0);
-    // Camera axes: z towards the target, x to the right, y down (world up is +z).
-    const Eigen::Vector3d forward = (target - centre).normalized();
-    const Eigen::Vector3d right = forward.cross(Eigen::Vector3d::UnitZ()).normalized();
-    const Eigen::Vector3d down = forward.cross(right);
-    Eigen::Matrix3d world_from_cam;
-    world_from_cam << right, down, forward;
     SparseImage image;
     image.id = static_cast<std::uint32_t>(i + 1);
     image.camera_id = 1;
     char name[32];
     std::snprintf(name, sizeof(name), "view_%03d.jpg", i);
     image.name = name;
-    image.cam_from_world.rotation = Eigen::Quaterniond(world_from_cam.transpose());
-    image.cam_from_world.translation = -(world_from_cam.transpose() * centre);
+    image.cam_from_world = LookAt(centre, target);
     model.images[image.id] = image;
   }
   return model;
