@@ -2,6 +2,7 @@
 // --json output is pure JSON.
 #include <catch2/catch.hpp>
 
+#include "core/image_io.h"
 #include "core/json.h"
 #include "tests/test_util.h"
 
@@ -14,12 +15,26 @@ TEST_CASE("muta demo runs, measures and resumes", "[e2e][demo]") {
   auto r = RunMuta({"demo", "-w", ws, "--progress", "json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  for (const char* f : {"muta.job.json", "log.txt", "scene/gt/mesh.ply", "scene/gt/sparse/images.txt",
-                        "scene/scan.ply", "scene/sfm/sparse/images.bin", "evaluation.json",
-                        "export/model.glb"}) {
+  for (const char* f :
+       {"muta.job.json", "log.txt", "scene/gt/mesh.ply", "scene/gt/sparse/images.txt",
+        "scene/scan.ply", "scene/sfm/sparse/images.bin", "evaluation.json", "export/model.glb",
+        "synth/overview.png", "synth/gt/mesh.ply", "synth/gt/intact.ply", "synth/gt/visible.ply",
+        "synth/gt/scene.json", "synth/gt/damage.json", "synth/gt/sparse/images.txt"}) {
     INFO(f);
     CHECK(fs::exists(fs::path(ws) / f));
   }
+  // The synthetic damaged pagoda: 12 photographs, four damaged regions, an overview still.
+  int photos = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(ws) / "synth" / "images")) {
+    photos += e.path().extension() == ".jpg";
+  }
+  CHECK(photos == 12);
+  const muta::Json damage = muta::ReadJsonFile(fs::path(ws) / "synth" / "gt" / "damage.json");
+  CHECK(damage["regions"].size() == 4);
+  const muta::ImageInfo overview = muta::ReadImageInfo(fs::path(ws) / "synth" / "overview.png");
+  CHECK(overview.width == 640);
+  CHECK(overview.height == 480);
+
   // Progress went to stderr as JSON lines.
   CHECK(r.err.find("\"event\":\"end\"") != std::string::npos);
   const muta::Json eval = muta::ReadJsonFile(fs::path(ws) / "evaluation.json");

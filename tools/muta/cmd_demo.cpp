@@ -1,6 +1,8 @@
 // muta demo: runs every stage that exists so far on the built-in scene, in a job workspace.
 //
-// Today (foundation): the built-in tower scene with ground-truth cameras, a simulated
+// First the synthetic damaged pagoda (tools/synth): 12 photographs with exact ground truth and
+// an overview still in WORKSPACE/synth. Then (foundation): the built-in tower scene with
+// ground-truth cameras, a simulated
 // scan and a simulated SfM result (noisy, with an unknown similarity), their evaluation
 // against the ground truth with the same metrics `muta eval` uses, and a GLB export. As the
 // renderer, reconstruction, restoration and site-bundle issues land, their stages replace the
@@ -19,6 +21,7 @@
 #include "core/workspace.h"
 #include "tools/muta/command.h"
 #include "tools/muta/demo_scene.h"
+#include "tools/synth/synth.h"
 
 namespace muta::cli {
 namespace {
@@ -26,6 +29,7 @@ namespace {
 struct DemoOptions {
   std::string workspace = "muta-demo";
   int cameras = 24;
+  int synth_images = 12;       // photographs of the synthetic pagoda (640x480)
   double scan_noise = 0.004;   // metres, std-dev of the simulated scan
   double camera_noise = 0.02;  // metres, std-dev of the simulated SfM camera centres
   std::uint64_t seed = 1;
@@ -36,6 +40,33 @@ struct DemoOptions {
 
 std::vector<StageDef> DemoStages(const DemoOptions& o) {
   std::vector<StageDef> stages;
+  synth::SynthOptions synth_options;
+  synth_options.building.seed = o.seed;
+  synth_options.rig.images = o.synth_images;
+  synth_options.rig.width = 640;
+  synth_options.rig.height = 480;
+  synth_options.damage = "default";
+  stages.push_back(
+      {"synth",
+       {{"scene", "pagoda"},
+        {"seed", o.seed},
+        {"images", o.synth_images},
+        {"size", "640x480"},
+        {"damage", "default"}},
+       {},
+       {"synth/images", "synth/gt/mesh.ply", "synth/gt/intact.ply", "synth/gt/visible.ply",
+        "synth/gt/sparse", "synth/gt/scene.json", "synth/gt/damage.json", "synth/overview.png"},
+       [synth_options](Workspace& ws, Progress& progress) {
+         synth::SynthOptions opts = synth_options;
+         opts.overview = ws.Path("synth/overview.png");
+         const synth::SynthSummary s = synth::WriteSynthDataset(opts, ws.Path("synth"), progress);
+         return Json{{"parts", s.parts},
+                     {"faces", s.faces},
+                     {"removed_faces", s.removed_faces},
+                     {"images", s.images},
+                     {"visible_points", s.visible_points},
+                     {"render_seconds", s.render_seconds}};
+       }});
   stages.push_back({"scene",
                     {{"cameras", o.cameras}},
                     {},
@@ -134,7 +165,12 @@ CommandSpec DemoCommand() {
             sub.add_option("--cameras", o->cameras, "Number of ground-truth cameras")
                 ->check(CLI::Range(3, 1000))
                 ->capture_default_str();
-            sub.add_option("--seed", o->seed, "Seed of the simulated measurements")
+            sub.add_option("--synth-images", o->synth_images, "Photographs of the synthetic pagoda")
+                ->check(CLI::Range(2, 1000))
+                ->capture_default_str();
+            sub.add_option("--seed", o->seed,
+                           "Seed of the synthetic building and the simulated "
+                           "measurements")
                 ->capture_default_str();
             sub.add_option("--tau", o->tau, "F-score threshold (metres)")
                 ->check(CLI::PositiveNumber)

@@ -27,28 +27,29 @@ Rigid3d LookAtPose(const V3& eye, const V3& target) {
   return pose;
 }
 
-// True if every point projects inside the image shrunk by `margin` (fraction of the size).
-bool Fits(const Camera& cam, const Rigid3d& pose, const std::vector<V3>& pts, double margin) {
+// True if every point projects inside the image shrunk by `margin` (fraction of the size);
+// with `width_only` only the horizontal extent counts.
+bool Fits(const Camera& cam, const Rigid3d& pose, const std::vector<V3>& pts, double margin,
+          bool width_only) {
   const double mx = margin * cam.width, my = margin * cam.height;
   for (const V3& p : pts) {
     const V3 c = pose * p;
     if (c.z() < 0.5) return false;
     const Eigen::Vector2d px = cam.Project(c);
-    if (px.x() < mx || px.x() > cam.width - mx || px.y() < my || px.y() > cam.height - my) {
-      return false;
-    }
+    if (px.x() < mx || px.x() > cam.width - mx) return false;
+    if (!width_only && (px.y() < my || px.y() > cam.height - my)) return false;
   }
   return true;
 }
 
 // The smallest distance along `dir` (unit, target -> eye) at which `pts` fit.
 double FitDistance(const Camera& cam, const V3& target, const V3& dir, const std::vector<V3>& pts,
-                   double margin, double far) {
+                   double margin, double far, bool width_only = false) {
   double lo = 0.5, hi = far;
-  if (!Fits(cam, LookAtPose(target + dir * hi, target), pts, margin)) return hi;
+  if (!Fits(cam, LookAtPose(target + dir * hi, target), pts, margin, width_only)) return hi;
   for (int i = 0; i < 40; ++i) {
     const double mid = 0.5 * (lo + hi);
-    if (Fits(cam, LookAtPose(target + dir * mid, target), pts, margin)) {
+    if (Fits(cam, LookAtPose(target + dir * mid, target), pts, margin, width_only)) {
       hi = mid;
     } else {
       lo = mid;
@@ -106,43 +107,59 @@ SparseModel MakeCameraRig(const Building& building, const RigOptions& options, s
   const double plan_r = 0.5 * std::max(box.Size().x(), box.Size().y());
 
   Rng rng(DeriveSeed(seed, "rig"));
-  const double az0 = rng.Uniform(0.0, 2.0 * M_PI);
+  const double seeded_centre = rng.Uniform(0.0, 2.0 * M_PI);
+  const double centre_az = options.center_azimuth.value_or(seeded_centre);
+  const V3 centre(0, 0, 0.5 * height);
   const int n = options.images;
-  const int n_close = getenv("RIGX") ? 0 : n >= 6 ? static_cast<int>(std::lround(0.25 * n)) : 0;
-  const int n_high = getenv("RIGX") ? 0 : n >= 4 ? static_cast<int>(std::lround(0.25 * n)) : 0;
+  const int n_close = n >= 6 ? static_cast<int>(std::lround(0.25 * n)) : 0;
+  const int n_high = n >= 4 ? static_cast<int>(std::lround(0.25 * n)) : 0;
   const int n_main = n - n_close - n_high;
+  // Neighbouring photographs of the main ring are at most kMaxStep apart (SIFT matches fall
+  // off steeply beyond ~20 degrees on this kind of 3D structure), so a small set covers an arc
+  // centred on centre_az rather than the whole circle.
+  constexpr double kMaxStep = 18.0 * M_PI / 180.0;
+  const bool full_circle = n_main * kMaxStep >= 2.0 * M_PI - 1e-9;
+  const double arc = full_circle ? 2.0 * M_PI : n_main * kMaxStep;
+  auto along_arc = [&](double t) {  // t in [0, 1)
+    return full_circle ? centre_az + 2.0 * M_PI * t : centre_az + arc * (t - 0.5);
+  };
 
   struct View {
     V3 eye, target;
   };
   std::vector<View> views;
-  const V3 centre(0, 0, 0.5 * height);
+  constexpr double kDeg = M_PI / 180.0;
+  std::vector<double> main_az;
   for (int i = 0; i < n_main; ++i) {
-    // Near the ground (eye at ~15 % of the height), looking up at the building.
-    const double az = az0 + 2.0 * M_PI * i / n_main;
+    // Eye at half the building's height, close enough that the building's width (and two
+    // thirds of its height) fill the frame: a tall building is cut at the top and bottom (the
+    // high ring and the close-ups see those), its detail is large enough for feature matching.
+    const double az = along_arc((i + 0.5) / n_main);
+    main_az.push_back(az);
     const V3 target(0, 0, 0.45 * height);
-    double elevation = -10.0 * M_PI / 180.0, d = 0;
+    double elevation = 0.0, d = 0.0;
     for (int iter = 0; iter < 3; ++iter) {
-      d = FitDistance(cam, target, Direction(az, elevation), pts, 0.03, far);
-      elevation = std::asin(std::clamp(((getenv("RIGE") ? atof(getenv("RIGE")) : 0.15) * height - target.z()) / d, -0.6, 0.6));
+      d = std::max(0.65 * FitDistance(cam, target, Direction(az, elevation), pts, 0.0, far),
+                   FitDistance(cam, target, Direction(az, elevation), pts, 0.04, far, true));
+      elevation = std::asin(std::clamp((0.5 * height - target.z()) / d, -0.5, 0.5));
     }
-    // A little closer than the whole building needs: it fills the frame, the finial's tip or
-    // the steps may be cut.
-    const V3 dir = Direction(az, elevation);
-    views.push_back({target + dir * ((getenv("RIGF") ? atof(getenv("RIGF")) : 0.92) * FitDistance(cam, target, dir, pts, 0.0, far)), target});
+    views.push_back({target + Direction(az, elevation) * d, target});
   }
   for (int i = 0; i < n_high; ++i) {
-    const double az = az0 + 2.0 * M_PI * (i + 0.5) / n_high;
-    const V3 dir = Direction(az, 32.0 * M_PI / 180.0);
-    views.push_back({centre + dir * (0.85 * FitDistance(cam, centre, dir, pts, 0.0, far)), centre});
+    // Higher up, between the main ring's azimuths, looking down on the roofs.
+    const double az = along_arc((i + 0.5) / n_high) + 0.5 * arc / std::max(1, n_main);
+    const V3 dir = Direction(az, 25.0 * kDeg);
+    views.push_back({centre + dir * (0.8 * FitDistance(cam, centre, dir, pts, 0.0, far)), centre});
   }
   for (int i = 0; i < n_close; ++i) {
-    const double az = az0 + 2.0 * M_PI * (i + 0.25) / n_close;
+    // Close-ups at several heights, each beside a main-ring photograph.
+    const int k = std::min(n_main - 1, static_cast<int>((i + 0.5) * n_main / n_close));
+    const double az = main_az[k] + 5.0 * kDeg;
     const double t = n_close > 1 ? static_cast<double>(i) / (n_close - 1) : 0.5;
     const V3 target(0, 0, (0.2 + 0.55 * t) * height);
-    const V3 dir = Direction(az, (5.0 + 15.0 * t) * M_PI / 180.0);
+    const V3 dir = Direction(az, (8.0 + 10.0 * t) * kDeg);
     const double full = FitDistance(cam, target, dir, pts, 0.0, far);
-    const double d = std::max(0.45 * full, plan_r + 4.0);
+    const double d = std::max(0.5 * full, plan_r + 4.0);
     views.push_back({target + dir * d, target});
   }
 
@@ -160,6 +177,18 @@ SparseModel MakeCameraRig(const Building& building, const RigOptions& options, s
   }
   model.Check();
   return model;
+}
+
+Rigid3d OverviewPose(const Building& building, const Camera& camera, double azimuth) {
+  const auto& verts = building.mesh.vertices;
+  const std::size_t stride = std::max<std::size_t>(1, verts.size() / 4000);
+  std::vector<V3> pts;
+  for (std::size_t i = 0; i < verts.size(); i += stride) pts.push_back(verts[i].cast<double>());
+  const Box3f box = BoundingBox(verts);
+  const V3 target(0, 0, 0.45 * box.max.z());
+  const V3 dir = Direction(azimuth, 22.0 * M_PI / 180.0);
+  const double far = 20.0 * (box.Size().norm() + 1.0);
+  return LookAtPose(target + dir * FitDistance(camera, target, dir, pts, 0.05, far), target);
 }
 
 }  // namespace muta::synth

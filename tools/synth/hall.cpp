@@ -3,6 +3,7 @@
 // others (front and back), beams, bracket sets on and between the columns, and a hipped
 // (wudian) tiled roof with upturned corners and a main ridge. Side 1 is the front (-y), sides
 // run counter-clockwise seen from above: 2 = +x, 3 = back, 4 = -x.
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -29,11 +30,13 @@ struct HallParams {
 HallParams DrawParams(const BuildingOptions& o) {
   Rng rng(DeriveSeed(o.seed, "hall"));
   HallParams p;
-  p.front_bays = 3 + 2 * rng.UniformInt(0, 2);
+  static constexpr int kFrontBays[] = {3, 5, 5, 7};
+  p.front_bays = kFrontBays[rng.UniformInt(0, 3)];
   p.side_bays = rng.UniformInt(2, 4);
   const double bay = rng.Uniform(3.0, 4.2);
   p.width = bay * p.front_bays;
-  p.depth = rng.Uniform(2.6, 3.4) * p.side_bays;
+  // Wider than deep, as halls are.
+  p.depth = std::min(rng.Uniform(2.6, 3.4) * p.side_bays, 0.62 * p.width);
   p.column_height = rng.Uniform(3.6, 5.0);
   p.bracket_layers = rng.UniformInt(2, 4);
   p.roof_curve = rng.Uniform(1.3, 2.2);

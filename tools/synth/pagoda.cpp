@@ -208,8 +208,7 @@ void AddStorey(MeshBuilder& b, const PagodaParams& p, const StoreyLayout& l, int
   const double rw = r - 0.6 * rc;
   const double wall_apothem = rw * std::cos(kHalfAngle);
   for (int k = 0; k < kSides; ++k) {
-    const MaterialKind wm[] = {MaterialKind::kPlaster, MaterialKind::kStone, MaterialKind::kGround, MaterialKind::kPlaster, MaterialKind::kRailing, MaterialKind::kStone, MaterialKind::kPlaster, MaterialKind::kGround};
-    b.BeginPart(MakePart(PartKind::kWall, getenv("WALLX") ? wm[(k + s) % 8] : MaterialKind::kPlaster, "wall " + S(s) + " " + Side(k), s,
+    b.BeginPart(MakePart(PartKind::kWall, MaterialKind::kPlaster, "wall " + S(s) + " " + Side(k), s,
                          k + 1));
     const V3 a = Corner(k, rw, 0), e = Corner(k + 1, rw, 0);
     b.AddQuad(a, e, e + V3(0, 0, l.beam_top), a + V3(0, 0, l.beam_top), V3::UnitZ());

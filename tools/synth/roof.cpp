@@ -78,13 +78,16 @@ std::vector<int> AddRoof(MeshBuilder& b, const RoofSpec& spec) {
     hips[k].clear();
     for (int r = 0; r <= rows; ++r) hips[k].push_back(grid[r * w]);
 
-    // Tile channels: crests on odd columns, displaced along the surface normal.
+    // Tile channels: crests on odd columns, displaced along the surface normal; flattened
+    // where the sheet narrows (hip ends) and channels would be narrower than tiles.
     std::vector<V3> tiles = grid;
     for (int r = 0; r <= rows; ++r) {
+      const double row_len = (grid[r * w + cols] - grid[r * w]).norm();
+      const double scale = std::clamp(row_len / channels / line - 0.5, 0.0, 1.0);
       for (int c = 1; c < cols; c += 2) {
         const V3 du = grid[r * w + c + 1] - grid[r * w + c - 1];
         const V3 dv = grid[std::min(r + 1, rows) * w + c] - grid[std::max(r - 1, 0) * w + c];
-        tiles[r * w + c] += du.cross(dv).normalized() * spec.tile_height;
+        tiles[r * w + c] += du.cross(dv).normalized() * (scale * spec.tile_height);
       }
     }
     // UVs: one texture tile line per channel (crest on the cover tile), v up the slope.

@@ -151,17 +151,17 @@ std::vector<DamageEntry> ResolveDamage(const Building& building, std::string_vie
 /// One removed region (one damage entry).
 struct DamageRegion {
   DamageEntry entry;
-  std::vector<int> parts;              ///< part ids touched
-  std::vector<std::uint32_t> faces;    ///< removed faces (indices into the intact mesh)
-  Box3f box;                           ///< of the removed faces, metres
-  double area = 0;                     ///< removed area, m^2
-  bool has_counterpart = false;        ///< every touched part has an undamaged counterpart
+  std::vector<int> parts;            ///< part ids touched
+  std::vector<std::uint32_t> faces;  ///< removed faces (indices into the intact mesh)
+  Box3f box;                         ///< of the removed faces, metres
+  double area = 0;                   ///< removed area, m^2
+  bool has_counterpart = false;      ///< every touched part has an undamaged counterpart
   std::vector<int> intact_counterparts;
 };
 
 struct DamagedBuilding {
-  Mesh mesh;                               ///< intact mesh without the removed faces
-  std::vector<std::uint32_t> kept_faces;   ///< for each face of `mesh`, its intact face index
+  Mesh mesh;                              ///< intact mesh without the removed faces
+  std::vector<std::uint32_t> kept_faces;  ///< for each face of `mesh`, its intact face index
   std::vector<DamageRegion> regions;
 };
 
@@ -172,21 +172,30 @@ DamagedBuilding ApplyDamage(const Building& building, std::span<const DamageEntr
 // ---- cameras --------------------------------------------------------------------------------
 
 struct RigOptions {
-  int images = 24;                      ///< number of photographs, >= 2
-  int width = 1024;                     ///< pixels
-  int height = 768;                     ///< pixels
-  std::optional<double> focal_px;       ///< focal length in pixels (default 0.9 * width)
-  std::optional<double> fov_deg;        ///< horizontal field of view instead of focal_px
-  std::optional<double> radial;         ///< SIMPLE_RADIAL k (else PINHOLE)
+  int images = 24;                 ///< number of photographs, >= 2
+  int width = 1024;                ///< pixels
+  int height = 768;                ///< pixels
+  std::optional<double> focal_px;  ///< focal length in pixels (default 0.9 * width)
+  std::optional<double> fov_deg;   ///< horizontal field of view instead of focal_px
+  std::optional<double> radial;    ///< SIMPLE_RADIAL k (else PINHOLE)
+  /// Direction (radians from +x, counter-clockwise) the rig's arc is centred on when it does
+  /// not go all round (default: drawn from the seed).
+  std::optional<double> center_azimuth;
   void Check() const;
   double FocalPixels() const;
 };
 
-/// Cameras around the building: rings at several heights and distances plus close-ups, all
-/// looking at the building; one shared camera (id 1), images "view_NNN.jpg" with ids 1..N and
-/// no points. Deterministic for (building, options, seed).
-SparseModel MakeCameraRig(const Building& building, const RigOptions& options,
-                          std::uint64_t seed);
+/// Cameras around the building, all looking at it: a main ring at about a third of its height
+/// (half the images), a higher ring looking down on the roofs (a quarter) and close-ups at
+/// several heights (a quarter). Neighbouring main-ring views are at most 20 degrees apart, so
+/// fewer than 18 main-ring views cover an arc (centred on center_azimuth) rather than the full
+/// circle. One shared camera (id 1), images "view_NNN.jpg" with ids 1..N and no points.
+/// Deterministic for (building, options, seed).
+SparseModel MakeCameraRig(const Building& building, const RigOptions& options, std::uint64_t seed);
+
+/// A three-quarter view of the whole building (elevation ~22 degrees, looking at its middle)
+/// from `azimuth` (radians), framed with a margin for `camera`.
+Rigid3d OverviewPose(const Building& building, const Camera& camera, double azimuth);
 
 // ---- the dataset ------------------------------------------------------------------------------
 
@@ -199,18 +208,21 @@ struct SynthOptions {
   int jpeg_quality = 92;         ///< 1..100
   double visible_density = 200;  ///< samples per m^2 for gt/visible.ply, > 0
   std::size_t max_visible_samples = 2'000'000;
-  bool gt_only = false;          ///< skip rendering (no images, no visible.ply)
+  bool gt_only = false;  ///< skip rendering (no images, no visible.ply)
   /// When set, also writes a contact sheet of all images (PNG or JPEG by extension) this many
   /// pixels wide (contact_sheet_width).
   std::optional<std::filesystem::path> contact_sheet;
   int contact_sheet_width = 1600;
+  /// When set, also renders a three-quarter overview of the (damaged) building to this file,
+  /// at the photographs' size.
+  std::optional<std::filesystem::path> overview;
   void Check() const;
 };
 
 /// Figures of a written dataset (also printed by `muta synth`).
 struct SynthSummary {
-  std::size_t faces = 0;          ///< of gt/mesh.ply
-  std::size_t intact_faces = 0;   ///< of gt/intact.ply
+  std::size_t faces = 0;         ///< of gt/mesh.ply
+  std::size_t intact_faces = 0;  ///< of gt/intact.ply
   std::size_t parts = 0;
   std::size_t removed_faces = 0;
   std::size_t images = 0;
@@ -227,8 +239,7 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const std::filesyste
 
 /// The scene.json and damage.json documents (formats in docs/formats.md).
 Json SceneJson(const Building& building, const SynthOptions& options, const SparseModel& rig);
-Json DamageJson(const Building& building, const DamagedBuilding& damaged,
-                std::string_view damage);
+Json DamageJson(const Building& building, const DamagedBuilding& damaged, std::string_view damage);
 
 /// One mesh per material with the building's faces (damaged or not) plus nothing else; the
 /// renderer-facing helper splits by material. Returns (material, mesh) pairs for materials

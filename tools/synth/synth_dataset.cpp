@@ -150,7 +150,17 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
   const Building building = BuildBuilding(options.building);
   const std::vector<DamageEntry> entries = ResolveDamage(building, options.damage, seed);
   const DamagedBuilding damaged = ApplyDamage(building, entries);
-  const SparseModel rig = MakeCameraRig(building, options.rig, seed);
+  // The photographer's arc (when the rig does not go all round) faces the damage.
+  RigOptions rig_options = options.rig;
+  if (!rig_options.center_azimuth && !damaged.regions.empty()) {
+    Eigen::Vector2d sum = Eigen::Vector2d::Zero();
+    for (const auto& r : damaged.regions) {
+      const Vec3f c = r.box.Center();
+      if (c.head<2>().norm() > 1e-3f) sum += c.head<2>().cast<double>().normalized();
+    }
+    if (sum.norm() > 1e-6) rig_options.center_azimuth = std::atan2(sum.y(), sum.x());
+  }
+  const SparseModel rig = MakeCameraRig(building, rig_options, seed);
   spdlog::info("synth: {} (seed {}): {} parts, {} faces, {} removed by damage '{}'",
                SceneTypeName(building.scene), seed, building.parts.size(), building.mesh.NumFaces(),
                building.mesh.NumFaces() - damaged.mesh.NumFaces(), options.damage);
@@ -188,8 +198,8 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
     objects[i].mesh = std::move(meshes[i].second);
     const std::string name(MaterialName(kind));
     const Image tile = MakeTexture(kind, options.texture_size, DeriveSeed(seed, "texture " + name));
-    objects[i].texture = WeatheredAtlas(tile, options.texture_repeats, kind,
-                                        DeriveSeed(seed, "weathering " + name));
+    objects[i].texture =
+        WeatheredAtlas(tile, options.texture_repeats, kind, DeriveSeed(seed, "weathering " + name));
     for (auto& uv : objects[i].mesh.uvs) uv /= static_cast<float>(options.texture_repeats);
     objects[i].repeat_texture = true;
     objects[i].casts_shadow = kind != MaterialKind::kGround;
@@ -224,12 +234,15 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
   }
   render_options.far_m = 2.0 * (max_dist + ground_r);
   render_options.near_m = 0.1;
-  if (getenv("SUNX")) {
-    const double az = atof(getenv("SUNX")), el = atof(getenv("SUNEL"));
-    render_options.lighting.sun_direction = Eigen::Vector3f(std::cos(az) * std::cos(el), std::sin(az) * std::cos(el), std::sin(el));
-    render_options.lighting.sun_intensity = atof(getenv("SUNI"));
-    render_options.lighting.ambient_intensity = atof(getenv("SUNA"));
-  }
+  // Sun at 40 degrees, from the photographers' side: lit facades, cast shadows under the eaves.
+  const double sun_az = rig_options.center_azimuth.value_or(0.0) + 0.7;
+  const double sun_el = 40.0 * M_PI / 180.0;
+  render_options.lighting.sun_direction =
+      Eigen::Vector3d(std::cos(sun_az) * std::cos(sun_el), std::sin(sun_az) * std::cos(sun_el),
+                      std::sin(sun_el))
+          .cast<float>();
+  render_options.lighting.sun_intensity = 2.8f;
+  render_options.lighting.ambient_intensity = 0.4f;
   render_options.Check();
 
   const Camera& camera = rig.cameras.at(1);
@@ -259,6 +272,12 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
     const int columns = std::max(1, static_cast<int>(std::ceil(std::sqrt(thumbnails.size()))));
     WriteImage(*options.contact_sheet,
                MakeContactSheet(thumbnails, columns, options.contact_sheet_width));
+  }
+
+  if (options.overview) {
+    const double az = rig_options.center_azimuth.value_or(0.0) + 0.6;
+    WriteImage(*options.overview,
+               renderer.Render(camera, OverviewPose(building, camera, az), render_options).color);
   }
 
   PointCloud visible;

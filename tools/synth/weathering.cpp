@@ -105,8 +105,8 @@ Image WeatheredAtlas(const Image& tile, int repeats, MaterialKind kind, std::uin
       const double dark = Smoothstep(0.66, 0.7, spot_noise);
       const double light = Smoothstep(0.34, 0.3, spot_noise);
       const double lost = sample(loss, gx, gy);
-      const double f = sample(coarse, gx, gy) * (1.0 - 0.3 * dark) * (1.0 + 0.25 * light) *
-                       (1.0 + 0.4 * lost);
+      const double f =
+          sample(coarse, gx, gy) * (1.0 - 0.3 * dark) * (1.0 + 0.25 * light) * (1.0 + 0.4 * lost);
       const std::uint8_t* src =
           &tile.pixels[(std::size_t(y % tile.height) * tile.width + (x % tile.width)) * 3];
       std::uint8_t* dst = &atlas.pixels[(std::size_t(y) * w + x) * 3];
