@@ -11,6 +11,8 @@
 #include <string_view>
 
 #include <OpenImageIO/filesystem.h>
+#include <OpenImageIO/imagebuf.h>
+#include <OpenImageIO/imagebufalgo.h>
 #include <OpenImageIO/imageio.h>
 
 #include "core/error.h"
@@ -301,6 +303,22 @@ std::optional<double> PositiveFloat(const OIIO::ImageSpec& spec, const char* nam
   return v;
 }
 
+// EXIF GPS coordinates are three rationals (degrees, minutes, seconds) and a reference letter.
+std::optional<double> GpsDegrees(const OIIO::ImageSpec& spec, const char* name, const char* ref,
+                                 char negative_ref, double limit) {
+  const OIIO::ParamValue* p = spec.find_attribute(name);
+  if (p == nullptr) return std::nullopt;
+  const int n = static_cast<int>(p->type().numelements()) * p->type().aggregate * p->nvalues();
+  if (n < 1) return std::nullopt;
+  double deg = p->get_float_indexed(0);
+  if (n >= 2) deg += p->get_float_indexed(1) / 60.0;
+  if (n >= 3) deg += p->get_float_indexed(2) / 3600.0;
+  if (!std::isfinite(deg) || deg > limit || deg < 0) return std::nullopt;
+  const std::string r = spec.get_string_attribute(ref);
+  if (!r.empty() && std::toupper(static_cast<unsigned char>(r[0])) == negative_ref) deg = -deg;
+  return deg;
+}
+
 ImageInfo InfoFromSpec(const OIIO::ImageSpec& spec, const std::string& format) {
   ImageInfo info;
   info.width = spec.width;
@@ -317,6 +335,16 @@ ImageInfo InfoFromSpec(const OIIO::ImageSpec& spec, const std::string& format) {
   info.camera_model = spec.get_string_attribute("Model");
   info.orientation = spec.get_int_attribute("Orientation", 1);
   if (info.orientation < 1 || info.orientation > 8) info.orientation = 1;
+  info.gps_latitude_deg = GpsDegrees(spec, "GPS:Latitude", "GPS:LatitudeRef", 'S', 90.0);
+  info.gps_longitude_deg = GpsDegrees(spec, "GPS:Longitude", "GPS:LongitudeRef", 'W', 180.0);
+  if (info.gps_latitude_deg && info.gps_longitude_deg) {
+    if (const OIIO::ParamValue* p = spec.find_attribute("GPS:Altitude")) {
+      const double alt = p->get_float(0.0f);
+      if (std::isfinite(alt)) {
+        info.gps_altitude_m = spec.get_int_attribute("GPS:AltitudeRef", 0) == 1 ? -alt : alt;
+      }
+    }
+  }
   return info;
 }
 
@@ -460,6 +488,20 @@ Image DecodeImage(const std::vector<std::uint8_t>& bytes, const std::string& nam
       << name << ": not an image OIIO can read (expected JPEG, PNG or TIFF data; "
       << DescribeStart(bytes) << ")";
   return DecodeKnown(signature, bytes, name, channels);
+}
+
+Image ResizeImage(const Image& image, int width, int height) {
+  CheckImage(image, "resize");
+  MUTA_CHECK(width > 0 && height > 0) << "cannot resize an image to " << width << "x" << height;
+  const OIIO::ImageSpec in_spec(image.width, image.height, image.channels, OIIO::TypeDesc::UINT8);
+  const OIIO::ImageBuf in(in_spec, const_cast<std::uint8_t*>(image.pixels.data()));
+  OIIO::ImageSpec out_spec(width, height, image.channels, OIIO::TypeDesc::UINT8);
+  OIIO::ImageBuf out(out_spec);
+  const bool ok = OIIO::ImageBufAlgo::resize(out, in, "lanczos3");
+  MUTA_INTERNAL_CHECK(ok) << "image resize failed: " << out.geterror();
+  Image result(width, height, image.channels);
+  out.get_pixels(OIIO::ROI::All(), OIIO::TypeDesc::UINT8, result.pixels.data());
+  return result;
 }
 
 void WriteImage(const fs::path& path, const Image& image, const ImageWriteOptions& options) {

@@ -46,6 +46,9 @@ struct ImageInfo {
   std::string camera_make;                     ///< EXIF Make
   std::string camera_model;                    ///< EXIF Model
   int orientation = 1;                         ///< EXIF Orientation (1 = upright)
+  std::optional<double> gps_latitude_deg;      ///< EXIF GPS, WGS84 degrees (+ north)
+  std::optional<double> gps_longitude_deg;     ///< EXIF GPS, WGS84 degrees (+ east)
+  std::optional<double> gps_altitude_m;        ///< EXIF GPS, metres above sea level
 
   /// Focal length in pixels from EXIF: from the 35 mm equivalent, else from the focal plane
   /// resolution; nullopt when EXIF does not tell.
@@ -61,6 +64,9 @@ Image ReadImage(const std::filesystem::path& path, int channels = 3);
 /// Decodes an image held in memory (fuzzing, embedded glTF textures); `name` is for messages
 /// and its extension is not needed (the format is detected from the bytes).
 Image DecodeImage(const std::vector<std::uint8_t>& bytes, const std::string& name, int channels = 3);
+
+/// Resamples to `width` x `height` with a good low-pass filter (for downscaling photographs).
+Image ResizeImage(const Image& image, int width, int height);
 
 struct ImageWriteOptions {
   int jpeg_quality = 92;                    ///< 1..100

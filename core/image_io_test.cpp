@@ -366,3 +366,23 @@ TEST_CASE("EXIF focal length of a real photograph", "[real][image]") {
   const muta::Image image = muta::ReadImage(photo);
   CHECK(image.width == 2832);
 }
+
+TEST_CASE("ResizeImage downscales and keeps the picture", "[unit][image]") {
+  muta::Image image(64, 32, 3);
+  for (int y = 0; y < 32; ++y) {
+    for (int x = 0; x < 64; ++x) {
+      image.at(x, y, 0) = x < 32 ? 200 : 20;  // left bright, right dark
+      image.at(x, y, 1) = 100;
+      image.at(x, y, 2) = static_cast<std::uint8_t>(y * 4);
+    }
+  }
+  const muta::Image small = muta::ResizeImage(image, 16, 8);
+  REQUIRE(small.width == 16);
+  REQUIRE(small.height == 8);
+  REQUIRE(small.channels == 3);
+  CHECK(small.at(2, 4, 0) > 180);
+  CHECK(small.at(13, 4, 0) < 40);
+  CHECK(std::abs(int(small.at(8, 4, 1)) - 100) <= 2);
+  CHECK(small.at(8, 7, 2) > small.at(8, 0, 2));
+  CHECK_THROWS_AS(muta::ResizeImage(image, 0, 8), muta::Error);
+}

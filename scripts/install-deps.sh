@@ -10,6 +10,8 @@ PACKAGES=(
   # core libraries
   libeigen3-dev libtbb-dev libfmt-dev libspdlog-dev libcli11-dev nlohmann-json3-dev
   libtinygltf-dev libstb-dev libopenimageio-dev libnanoflann-dev
+  # reconstruction: meshing (Open3D Poisson), simplification/LOD (meshoptimizer)
+  libopen3d-dev libmeshoptimizer-dev
   # tests and benchmarks
   catch2 libbenchmark-dev
   # structure from motion (CLI, CPU build)
@@ -19,6 +21,9 @@ PACKAGES=(
   libegl-dev libopengl-dev libgl-dev libepoxy-dev libglfw3-dev libegl-mesa0 libgl1-mesa-dri
   xvfb xauth
 )
+# glTF-Validator for the export tests (tools/validate): node and npm from Debian, unless a node
+# and npm are already installed (e.g. NodeSource's nodejs, which conflicts with Debian's npm)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 if [[ $(id -u) -eq 0 ]]; then
   SUDO=()
