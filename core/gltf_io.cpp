@@ -224,6 +224,18 @@ AccessorRule IndexRule() {
   return {"indices", {1}, {{kUByte, false}, {kUShort, false}, {kUInt, false}}};
 }
 
+// EXT_mesh_features: SCALAR, not normalized, any component type.
+AccessorRule FeatureIdRule() {
+  return {"_FEATURE_ID_n",
+          {1},
+          {{kByte, false},
+           {kUByte, false},
+           {kShort, false},
+           {kUShort, false},
+           {kUInt, false},
+           {kFloat, false}}};
+}
+
 std::string ComponentTypeName(int type) {
   switch (type) {
     case kByte:
@@ -405,6 +417,9 @@ struct ReadContext {
   bool quantized = false;                               // KHR_mesh_quantization
   Eigen::Matrix4d frame = Eigen::Matrix4d::Identity();  // applied after the node transforms
   Mesh mesh;
+  bool read_feature_ids = false;                // GlbReadOptions::read_feature_ids
+  std::vector<std::uint32_t> face_feature_ids;  // per face of `mesh` when read_feature_ids
+  std::vector<std::int32_t> face_property_tables;
 };
 
 Eigen::Matrix4d NodeTransform(const tinygltf::Node& node, int index, const std::string& name) {
@@ -445,6 +460,74 @@ std::uint8_t ToSrgb8(double linear) {
   const double c = std::isfinite(linear) ? std::clamp(linear, 0.0, 1.0) : 0.0;
   const double s = c <= 0.0031308 ? 12.92 * c : 1.055 * std::pow(c, 1.0 / 2.4) - 0.055;
   return static_cast<std::uint8_t>(std::lround(std::clamp(s, 0.0, 1.0) * 255.0));
+}
+
+// Appends one feature ID and property table per face of a primitive (`faces` index its `n`
+// vertices) from the primitive's first EXT_mesh_features feature ID set.
+void ReadFaceFeatureIds(ReadContext& ctx, const tinygltf::Primitive& prim,
+                        const std::vector<Face>& faces, std::size_t n, const std::string& where) {
+  const std::string& name = ctx.name;
+  auto none = [&] {
+    ctx.face_feature_ids.insert(ctx.face_feature_ids.end(), faces.size(), kNoFeatureId);
+    ctx.face_property_tables.insert(ctx.face_property_tables.end(), faces.size(), -1);
+  };
+  const auto ext = prim.extensions.find("EXT_mesh_features");
+  if (ext == prim.extensions.end()) return none();
+  const tinygltf::Value& sets = ext->second.Get("featureIds");
+  MUTA_CHECK(ext->second.IsObject() && sets.IsArray() && sets.ArrayLen() >= 1)
+      << name << ": " << where << ": EXT_mesh_features needs a non-empty featureIds array";
+  const tinygltf::Value& set = sets.Get(0);
+  auto integer = [&](const char* key, bool required,
+                     std::int64_t min) -> std::optional<std::int64_t> {
+    if (!set.Has(key)) {
+      MUTA_CHECK(!required) << name << ": " << where << ": EXT_mesh_features featureIds[0] has no "
+                            << key;
+      return std::nullopt;
+    }
+    const tinygltf::Value& v = set.Get(key);
+    const double d = v.IsNumber() ? v.GetNumberAsDouble() : std::nan("");
+    MUTA_CHECK(std::isfinite(d) && d == std::floor(d) && d >= double(min) && d <= 4294967295.0)
+        << name << ": " << where << ": EXT_mesh_features featureIds[0]." << key
+        << " must be an integer >= " << min;
+    return static_cast<std::int64_t>(d);
+  };
+  const std::int64_t count = *integer("featureCount", true, 1);
+  const std::optional<std::int64_t> null_id = integer("nullFeatureId", false, 0);
+  const std::optional<std::int64_t> table = integer("propertyTable", false, 0);
+  MUTA_CHECK(!table || *table <= std::numeric_limits<std::int32_t>::max())
+      << name << ": " << where << ": propertyTable index out of range";
+  if (set.Has("texture") && !set.Has("attribute")) {
+    spdlog::warn("{}: {}: feature ID textures are not read; the faces get no feature", name, where);
+    return none();
+  }
+  std::optional<AccessorView> ids;
+  if (const std::optional<std::int64_t> attribute = integer("attribute", false, 0)) {
+    const std::string semantic = "_FEATURE_ID_" + std::to_string(*attribute);
+    const auto it = prim.attributes.find(semantic);
+    MUTA_CHECK(it != prim.attributes.end())
+        << name << ": " << where << ": EXT_mesh_features refers to attribute " << semantic
+        << ", which the primitive does not have";
+    ids = CheckedAccessor(ctx.model, it->second, FeatureIdRule(), name);
+    MUTA_CHECK(ids->count == n) << name << ": " << where << " " << semantic << " has " << ids->count
+                                << " elements but POSITION has " << n;
+  }
+  for (std::size_t f = 0; f < faces.size(); ++f) {
+    const std::uint32_t v = faces[f][0];
+    const double value = ids ? ids->Component(v, 0) : double(v);
+    MUTA_CHECK(std::isfinite(value) && value >= 0 && value == std::floor(value))
+        << name << ": " << where << ": feature ID of vertex " << v << " is " << value
+        << ", not a non-negative integer";
+    const auto id = static_cast<std::int64_t>(value);
+    if (null_id && id == *null_id) {
+      ctx.face_feature_ids.push_back(kNoFeatureId);
+      ctx.face_property_tables.push_back(-1);
+      continue;
+    }
+    MUTA_CHECK(id < count) << name << ": " << where << ": feature ID " << id << " of vertex " << v
+                           << " is not below featureCount " << count;
+    ctx.face_feature_ids.push_back(static_cast<std::uint32_t>(id));
+    ctx.face_property_tables.push_back(table ? static_cast<std::int32_t>(*table) : -1);
+  }
 }
 
 void ReadPrimitive(ReadContext& ctx, const tinygltf::Primitive& prim, int mesh_index,
@@ -545,6 +628,7 @@ void ReadPrimitive(ReadContext& ctx, const tinygltf::Primitive& prim, int mesh_i
     if (flip) std::swap(face[1], face[2]);
     part.faces[f] = face;
   }
+  if (ctx.read_feature_ids) ReadFaceFeatureIds(ctx, prim, part.faces, n, where);
   ctx.mesh.Append(part);
 }
 
@@ -653,6 +737,7 @@ GlbContent ParseGlb(std::span<const std::uint8_t> bytes, const std::string& name
 
   ReadContext ctx{model, name};
   ctx.quantized = Contains(model.extensionsUsed, "KHR_mesh_quantization");
+  ctx.read_feature_ids = options.read_feature_ids;
   if (options.to_z_up) {
     // y-up (x, y, z) -> z-up (x, -z, y)
     ctx.frame << 1, 0, 0, 0,  //
@@ -674,6 +759,8 @@ GlbContent ParseGlb(std::span<const std::uint8_t> bytes, const std::string& name
 
   GlbContent content;
   content.mesh = std::move(ctx.mesh);
+  content.face_feature_ids = std::move(ctx.face_feature_ids);
+  content.face_property_tables = std::move(ctx.face_property_tables);
   content.base_color_texture = ReadBaseColorTexture(model, name);
   return content;
 }

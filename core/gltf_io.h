@@ -25,11 +25,25 @@ namespace muta {
 
 struct GlbReadOptions {
   bool to_z_up = true;  ///< convert glTF's y-up to Muta's z-up
+  /// Also read each primitive's first EXT_mesh_features feature ID set into
+  /// GlbContent::face_feature_ids / face_property_tables (core/site_io.h reads the metadata).
+  bool read_feature_ids = false;
 };
+
+/// GlbContent::face_feature_ids of a face without a feature (no feature ID set, or the set's
+/// nullFeatureId).
+inline constexpr std::uint32_t kNoFeatureId = 0xFFFFFFFFu;
 
 struct GlbContent {
   Mesh mesh;                   ///< positions, normals, COLOR_0, TEXCOORD_0 when present
   std::optional<Image> base_color_texture;  ///< of the first material that has one
+  /// With GlbReadOptions::read_feature_ids, one entry per face of `mesh`: the feature ID of
+  /// the face's first vertex in its primitive's first EXT_mesh_features set (by attribute
+  /// `_FEATURE_ID_n`, or implicit = vertex index), validated against the set's featureCount;
+  /// and the set's propertyTable (-1 when none). Feature ID textures are not read (a warning;
+  /// the faces get kNoFeatureId). Empty without read_feature_ids.
+  std::vector<std::uint32_t> face_feature_ids;
+  std::vector<std::int32_t> face_property_tables;
 };
 
 GlbContent ReadGlb(const std::filesystem::path& path, const GlbReadOptions& options = {});

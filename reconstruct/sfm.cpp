@@ -170,16 +170,19 @@ void SfmOptions::Check() const {
 }
 
 SfmOptions SfmPreset(const std::string& quality) {
+  // COLMAP's CPU matcher compares every pair of descriptors, so matching time grows with the
+  // square of the feature count; SIFT keeps up to two orientations per keypoint, so images
+  // end up with up to twice `sift_max_features` descriptors.
   SfmOptions o;
   if (quality == "preview") {
     o.sift_max_image_size = 1600;
-    o.sift_max_features = 4096;
+    o.sift_max_features = 2048;
   } else if (quality == "standard") {
     o.sift_max_image_size = 3200;
     o.sift_max_features = 8192;
   } else if (quality == "high") {
     o.sift_max_image_size = 4800;
-    o.sift_max_features = 16384;
+    o.sift_max_features = 8192;  // more would make matching (quadratic) far slower
   } else {
     MUTA_CHECK(false) << "unknown quality '" << quality << "'; use preview, standard or high";
   }
@@ -394,7 +397,21 @@ Json RunSfm(const fs::path& images_dir, const std::vector<IngestedImage>& images
     }
   }
   progress.Begin("sfm: registering images", images.size(), "images");
-  RunColmap(colmap, "mapper", args, &progress);
+  const std::string no_overlap =
+      "COLMAP could not register the photographs of " + images_dir.string() +
+      ": no two images share enough matching features. The photographs probably do not "
+      "overlap (each part of the building should appear in at least 3 photographs, with "
+      "60-80 % overlap between neighbouring shots), or the surfaces lack texture. Add "
+      "photographs that link the views, or check that the folder holds one building.";
+  try {
+    RunColmap(colmap, "mapper", args, &progress);
+  } catch (const Error& e) {
+    // COLMAP 3.8 exits with 1 when it cannot initialise any model.
+    MUTA_CHECK(std::string_view(e.what()).find("failed to create sparse model") ==
+               std::string_view::npos)
+        << no_overlap;
+    throw;
+  }
   progress.End();
   figures["mapping_seconds"] = SecondsSince(t0);
 
@@ -414,12 +431,7 @@ Json RunSfm(const fs::path& images_dir, const std::vector<IngestedImage>& images
     }
     return a.model.points.size() > b.model.points.size();
   });
-  MUTA_CHECK(!models.empty() && models.front().model.images.size() >= 2)
-      << "COLMAP could not register the photographs of " << images_dir.string()
-      << ": no two images share enough matching features. The photographs probably do not "
-         "overlap (each part of the building should appear in at least 3 photographs, with "
-         "60-80 % overlap between neighbouring shots), or the surfaces lack texture. Add "
-         "photographs that link the views, or check that the folder holds one building.";
+  MUTA_CHECK(!models.empty() && models.front().model.images.size() >= 2) << no_overlap;
 
   // 4. Place the models: the largest in SPARSE/ and SPARSE/sfm/, others in SPARSE/other/N.
   fs::remove_all(sparse_dir / "other");

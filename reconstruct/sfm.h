@@ -34,7 +34,7 @@ struct SfmOptions {
   /// Matching strategy. kAuto: exhaustive up to `exhaustive_max_images`, else spatial when
   /// every image has GPS, else sequential (file-name order).
   MatcherKind matcher = MatcherKind::kAuto;
-  int exhaustive_max_images = 150;
+  int exhaustive_max_images = 80;
   /// Sequential matching: neighbours matched on each side (plus quadratic overlap).
   int sequential_overlap = 12;
   /// COLMAP camera model for cameras without a known calibration.

@@ -2,7 +2,8 @@
 # Configures and builds Muta into build/ (incremental; the CLI ends up at build/bin/muta).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_TYPE=${BUILD_TYPE:-Release}
+# RelWithDebInfo: optimised (-O2) and with symbols, so a crash report in log.txt is useful.
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
 JOBS=${JOBS:-$(nproc)}
 if [[ ! -f build/CMakeCache.txt ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"

@@ -15,11 +15,26 @@ TEST_CASE("muta demo runs, measures and resumes", "[e2e][demo]") {
   auto r = RunMuta({"demo", "-w", ws, "--progress", "json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  for (const char* f :
-       {"muta.job.json", "log.txt", "scene/gt/mesh.ply", "scene/gt/sparse/images.txt",
-        "scene/scan.ply", "scene/sfm/sparse/images.bin", "evaluation.json", "export/model.glb",
-        "synth/overview.png", "synth/gt/mesh.ply", "synth/gt/intact.ply", "synth/gt/visible.ply",
-        "synth/gt/scene.json", "synth/gt/damage.json", "synth/gt/sparse/images.txt"}) {
+  for (const char* f : {"muta.job.json",
+                        "log.txt",
+                        "scene/gt/mesh.ply",
+                        "scene/gt/sparse/images.txt",
+                        "scene/scan.ply",
+                        "scene/sfm/sparse/images.bin",
+                        "evaluation.json",
+                        "export/model.glb",
+                        "synth/overview.png",
+                        "synth/gt/mesh.ply",
+                        "synth/gt/intact.ply",
+                        "synth/gt/visible.ply",
+                        "synth/gt/scene.json",
+                        "synth/gt/damage.json",
+                        "synth/gt/sparse/images.txt",
+                        "images.json",
+                        "sparse/images.bin",
+                        "dense/fused.ply",
+                        "dense/mesh.ply",
+                        "accuracy.json"}) {
     INFO(f);
     CHECK(fs::exists(fs::path(ws) / f));
   }
@@ -34,6 +49,13 @@ TEST_CASE("muta demo runs, measures and resumes", "[e2e][demo]") {
   const muta::ImageInfo overview = muta::ReadImageInfo(fs::path(ws) / "synth" / "overview.png");
   CHECK(overview.width == 640);
   CHECK(overview.height == 480);
+
+  // The synthetic pagoda was reconstructed from its photographs and measured.
+  const muta::Json accuracy = muta::ReadJsonFile(fs::path(ws) / "accuracy.json");
+  CHECK(accuracy["cameras"]["registered"].get<int>() >= 11);
+  CHECK(accuracy["fused"]["precision"].get<double>() > 0.9);
+  CHECK(accuracy["fused"]["f_score"].get<double>() > 0.5);
+  CHECK(r.out.find("synthetic pagoda reconstructed") != std::string::npos);
 
   // Progress went to stderr as JSON lines.
   CHECK(r.err.find("\"event\":\"end\"") != std::string::npos);

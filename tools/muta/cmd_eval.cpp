@@ -12,11 +12,14 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "core/closest_point.h"
 #include "core/colmap_model.h"
 #include "core/error.h"
+#include "core/icp.h"
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/ply_io.h"
+#include "core/sampling.h"
 #include "tools/muta/command.h"
 
 namespace muta::cli {
@@ -39,6 +42,8 @@ struct MeshEvalArgs {
   std::string gt_model;
   std::size_t samples = SurfaceEvaluationOptions{}.max_samples;
   std::uint64_t seed = SurfaceEvaluationOptions{}.seed;
+  bool crop_to_gt = false;
+  bool icp = false;
   bool json = false;
 };
 
@@ -143,11 +148,34 @@ int RunMesh(const MeshEvalArgs& args) {
     alignment = ToJson(cameras);
   }
 
+  Json refinement;
+  if (args.crop_to_gt) {
+    const std::size_t before =
+        reconstruction.faces.empty() ? reconstruction.NumVertices() : reconstruction.NumFaces();
+    const std::size_t after = CropToGroundTruthBox(gt, args.tau, reconstruction);
+    spdlog::info("cropped to the ground truth's box: {} of {} {} kept", after, before,
+                 reconstruction.faces.empty() ? "points" : "faces");
+    MUTA_CHECK(after > 0) << args.mesh
+                          << ": nothing of the reconstruction lies inside the ground truth's "
+                             "box; is it aligned (--model/--gt-model)?";
+  }
+  if (args.icp) {
+    const IcpResult r = RefineOntoGroundTruth(gt, args.tau, reconstruction, args.seed);
+    spdlog::info("ICP refinement: rms of close pairs {:.6g} -> {:.6g}, scale change {:.6g}",
+                 r.rms_before, r.rms_after, r.transform.scale);
+    refinement = {{"rms_before", r.rms_before},
+                  {"rms_after", r.rms_after},
+                  {"scale_change", r.transform.scale},
+                  {"iterations", r.iterations}};
+  }
+
   const SurfaceEvaluation e =
       EvaluateSurface(gt, reconstruction, visible.empty() ? nullptr : &visible, options);
   if (args.json) {
     Json out = ToJson(e);
     if (!alignment.is_null()) out["alignment"] = alignment;
+    if (!refinement.is_null()) out["icp"] = refinement;
+    out["cropped_to_gt"] = args.crop_to_gt;
     std::printf("%s\n", out.dump(2).c_str());
     return kExitOk;
   }
@@ -206,6 +234,13 @@ CommandSpec EvalCommand() {
             ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000'000}))
             ->capture_default_str();
         mesh->add_option("--seed", m->seed, "Seed of the surface sampling")->capture_default_str();
+        mesh->add_flag("--crop-to-gt", m->crop_to_gt,
+                       "Score only the reconstruction inside the ground truth's bounding box "
+                       "(grown by 2 tau, floor raised by tau): leaves out the ground around "
+                       "the building");
+        mesh->add_flag("--icp", m->icp,
+                       "Refine the alignment by ICP against the ground truth (after --model "
+                       "alignment), so that camera error does not count as surface error");
         mesh->add_flag("--json", m->json, "Print only a JSON object on stdout");
 
         return [cameras, cam, m] { return cameras->parsed() ? RunCameras(*cam) : RunMesh(*m); };

@@ -34,9 +34,11 @@ const std::vector<CommandSpec>& Commands();
 // One per cmd_*.cpp.
 CommandSpec DemoCommand();
 CommandSpec EvalCommand();
+CommandSpec ExportCommand();
 CommandSpec InfoCommand();
 CommandSpec SynthCommand();
 CommandSpec RenderCommand();
+CommandSpec ReconstructCommand();
 
 /// Exit codes (documented in README.md).
 inline constexpr int kExitOk = 0;

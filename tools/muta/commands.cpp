@@ -4,8 +4,10 @@ namespace muta::cli {
 
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> commands = {
+      ReconstructCommand(),
       DemoCommand(),
       EvalCommand(),
+      ExportCommand(),
       InfoCommand(),
       SynthCommand(),
       RenderCommand(),
