@@ -92,7 +92,11 @@ CommandSpec ReconstructCommand() {
             sub.add_flag("--json", o->json, "Print the job's stage records as JSON on stdout");
             return [o] {
               auto& p = o->pipeline;
-              if (!o->images.empty()) p.images = o->images;
+              if (!o->images.empty()) {
+                MUTA_CHECK(std::filesystem::is_directory(o->images))
+                    << o->images << ": no such folder; give the folder holding the photographs";
+                p.images = o->images;
+              }
               if (!o->intrinsics.empty()) p.intrinsics = o->intrinsics;
               if (!o->colmap.empty()) p.colmap = o->colmap;
               if (!o->control.empty()) p.control = o->control;
