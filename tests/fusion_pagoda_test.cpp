@@ -18,6 +18,7 @@
 #include "core/metrics.h"
 #include "core/ply_io.h"
 #include "core/progress.h"
+#include "core/subprocess.h"
 #include "reconstruct/fusion.h"
 #include "reconstruct/mesh_poisson.h"
 #include "tests/test_util.h"
@@ -182,17 +183,6 @@ const PagodaDense& Pagoda() {
   return w;
 }
 
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::stringstream dirs(path);
-  std::string d;
-  while (std::getline(dirs, d, ':')) {
-    if (!d.empty() && fs::exists(fs::path(d) / program)) return true;
-  }
-  return false;
-}
-
 // Fraction of (point, image) entries of a visibility file whose image – numbered by position
 // in sparse/images.bin, ascending ids here – sees the point: in front, inside the image, and
 // the rendered depth there within 2 % of the point's depth (every 20th point).
@@ -304,7 +294,7 @@ TEST_CASE("fused cloud and Poisson mesh of the synthetic pagoda match the ground
   CHECK(meshed.f_score >= 0.85);
   CHECK(mesh.colors.size() == mesh.NumVertices());
 
-  if (!OnPath("colmap")) {
+  if (!muta::FindExecutable("colmap").has_value()) {
     WARN("colmap is not on PATH; the comparison with COLMAP is skipped");
     return;
   }

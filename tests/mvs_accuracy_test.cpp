@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "core/ply_io.h"
 #include "core/progress.h"
+#include "core/subprocess.h"
 #include "reconstruct/mvs/analytic_scene.h"
 #include "reconstruct/mvs/patch_match.h"
 #include "tests/test_util.h"
@@ -113,20 +114,9 @@ const PagodaMvs& Pagoda() {
   return w;
 }
 
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::stringstream dirs(path);
-  std::string d;
-  while (std::getline(dirs, d, ':')) {
-    if (!d.empty() && fs::exists(fs::path(d) / program)) return true;
-  }
-  return false;
-}
-
 // COLMAP's own CPU stereo_fusion reads our geometric maps and fuses a cloud on the true surface.
 void CheckColmapFusion(const PagodaMvs& p) {
-  if (!OnPath("colmap")) {
+  if (!muta::FindExecutable("colmap").has_value()) {
     WARN("colmap is not on PATH; skipped");
     return;
   }

@@ -8,6 +8,7 @@
 #include "core/colmap_model.h"
 #include "core/json.h"
 #include "core/ply_io.h"
+#include "core/subprocess.h"
 #include "tests/test_util.h"
 
 namespace fs = std::filesystem;
@@ -29,17 +30,6 @@ const fs::path& PagodaSet() {
     return o;
   }();
   return out;
-}
-
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::stringstream dirs(path);
-  std::string d;
-  while (std::getline(dirs, d, ':')) {
-    if (!d.empty() && fs::exists(fs::path(d) / program)) return true;
-  }
-  return false;
 }
 
 }  // namespace
@@ -101,7 +91,7 @@ TEST_CASE("muta synth rejects bad options clearly", "[e2e][synth]") {
 }
 
 TEST_CASE("COLMAP registers the synthetic photographs", "[e2e][synth]") {
-  if (!OnPath("colmap")) {
+  if (!muta::FindExecutable("colmap").has_value()) {
     WARN("colmap is not on PATH: skipped");
     return;
   }
