@@ -14,12 +14,16 @@ PACKAGES=(
   libopen3d-dev libmeshoptimizer-dev
   # tests and benchmarks
   catch2 libbenchmark-dev
-  # structure from motion (CLI, CPU build)
-  colmap
+  # structure from motion (CLI, CPU build); SQLite to read the features COLMAP writes into its
+  # database, which our own descriptor matcher compares
+  colmap libsqlite3-dev
   # rendering: GL 4.5 core through EGL (headless, Mesa llvmpipe) or a GLFW window; xvfb for
   # running the window backend without a display
   libegl-dev libopengl-dev libgl-dev libepoxy-dev libglfw3-dev libegl-mesa0 libgl1-mesa-dri
   xvfb xauth
+  # OpenXR: the Khronos loader and headers, its core validation layer (tests of xr/sim and
+  # `muta xr`), openxr_runtime_list, and Xlib for the GLX binding
+  libopenxr-dev libopenxr-loader1 openxr-layer-corevalidation libopenxr-utils libx11-dev
 )
 # glTF-Validator for the export tests (tools/validate): node and npm from Debian, unless a node
 # and npm are already installed (e.g. NodeSource's nodejs, which conflicts with Debian's npm)
