@@ -69,6 +69,8 @@ void RunColmap(const std::filesystem::path& colmap, const std::string& command,
                const std::vector<std::string>& args, Progress* progress) {
   static const std::regex kBracket(R"(\[(\d+)/(\d+)(?:,\s*(\d+)/(\d+))?\])");
   static const std::regex kRegistering(R"(Registering image #\d+ \((\d+)\))");
+  static const std::regex kImportedPair(R"(^\S+ - \S+)");  // matches_importer: "a.jpg - b.jpg"
+  const bool importer = command == "matches_importer";
 
   std::vector<std::string> full_args;
   full_args.push_back(command);
@@ -82,7 +84,9 @@ void RunColmap(const std::filesystem::path& colmap, const std::string& command,
     spdlog::debug("colmap {}: {}", command, line);
     if (progress == nullptr) return;
     std::match_results<std::string_view::const_iterator> m;
-    if (std::regex_search(line.begin(), line.end(), m, kRegistering)) {
+    if (importer) {
+      if (std::regex_search(line.begin(), line.end(), m, kImportedPair)) progress->Advance();
+    } else if (std::regex_search(line.begin(), line.end(), m, kRegistering)) {
       SetProgress(*progress, std::stoull(m[1].str()));
     } else if (std::regex_search(line.begin(), line.end(), m, kBracket)) {
       if (m[3].matched) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -16,12 +17,17 @@
 #include "core/file_io.h"
 #include "core/progress.h"
 #include "reconstruct/colmap.h"
+#include "reconstruct/colmap_database.h"
+#include "reconstruct/feature_match.h"
 #include "reconstruct/geo.h"
 
 namespace fs = std::filesystem;
 
 namespace muta::reconstruct {
 namespace {
+
+// COLMAP's SiftMatching.min_num_inliers: a pair with fewer matches cannot pass verification.
+constexpr std::size_t kMinVerifiedInliers = 15;
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -109,6 +115,77 @@ std::vector<std::pair<std::string, std::string>> SpatialPairs(
       const auto key = std::minmax(i, d[n].second);
       if (seen.insert(key).second)
         pairs.emplace_back(images[key.first].name, images[key.second].name);
+    }
+  }
+  return pairs;
+}
+
+/// COLMAP's own matchers (exhaustive/sequential/pairs): slower; kept for comparisons.
+void RunColmapMatcher(const fs::path& colmap, const fs::path& db,
+                      const std::vector<IngestedImage>& images, const fs::path& sparse_dir,
+                      MatcherKind matcher, const SfmOptions& options, Progress& progress) {
+  std::vector<std::string> args = {"--database_path",
+                                   db.string(),
+                                   "--SiftMatching.use_gpu",
+                                   "0",
+                                   "--SiftMatching.num_threads",
+                                   std::to_string(options.num_threads)};
+  std::string command;
+  std::uint64_t total = images.size();
+  if (matcher == MatcherKind::kExhaustive) {
+    command = "exhaustive_matcher";
+  } else if (matcher == MatcherKind::kSequential) {
+    command = "sequential_matcher";
+    for (const char* a : {"--SequentialMatching.quadratic_overlap", "1",
+                          "--SequentialMatching.loop_detection", "0"}) {
+      args.push_back(a);
+    }
+    args.push_back("--SequentialMatching.overlap");
+    args.push_back(std::to_string(options.sequential_overlap));
+  } else {
+    command = "matches_importer";
+    const auto pairs = SpatialPairs(images, 2 * options.sequential_overlap);
+    std::string text;
+    for (const auto& [a, b] : pairs) text += a + " " + b + "\n";
+    const fs::path list = sparse_dir / "spatial_pairs.txt";
+    WriteFileAtomic(list, text);
+    args.push_back("--match_list_path");
+    args.push_back(list.string());
+    args.push_back("--match_type");
+    args.push_back("pairs");
+    total = pairs.size();
+  }
+  progress.Begin("sfm: matching images (COLMAP)", total, "images");
+  RunColmap(colmap, command, args, &progress);
+  progress.End();
+}
+
+/// Every pair, in ingest order.
+std::vector<std::pair<std::string, std::string>> ExhaustivePairs(
+    const std::vector<IngestedImage>& images) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    for (std::size_t j = i + 1; j < images.size(); ++j) {
+      pairs.emplace_back(images[i].name, images[j].name);
+    }
+  }
+  return pairs;
+}
+
+/// By file name order: each image with its next `overlap` images and with those 2^k images
+/// ahead (COLMAP's sequential matching with quadratic overlap, no loop detection).
+std::vector<std::pair<std::string, std::string>> SequentialPairs(
+    const std::vector<IngestedImage>& images, int overlap) {
+  std::vector<std::string> names;
+  for (const auto& im : images) names.push_back(im.name);
+  std::sort(names.begin(), names.end());
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::set<std::size_t> ahead;
+    for (int k = 1; k <= overlap; ++k) ahead.insert(i + std::size_t(k));
+    for (int k = 0; k < overlap && k < 62; ++k) ahead.insert(i + (std::size_t(1) << k));
+    for (std::size_t j : ahead) {
+      if (j < names.size()) pairs.emplace_back(names[i], names[j]);
     }
   }
   return pairs;
@@ -329,49 +406,83 @@ Json RunSfm(const fs::path& images_dir, const std::vector<IngestedImage>& images
          "sequential";
   figures["matcher"] = MatcherKindName(matcher);
   const std::string matches_hash = Hex(Hash64(features_hash + "|" + MatcherKindName(matcher) + "|" +
-                                              std::to_string(options.sequential_overlap)));
+                                              std::to_string(options.sequential_overlap) +
+                                              (options.colmap_matcher ? "|colmap" : "|muta")));
   const fs::path matches_marker = sparse_dir / ".matches.json";
   t0 = std::chrono::steady_clock::now();
   if (MarkerMatches(matches_marker, matches_hash)) {
     spdlog::info("sfm: images already matched (resuming)");
+  } else if (options.colmap_matcher) {
+    RunColmapMatcher(colmap, db, images, sparse_dir, matcher, options, progress);
+    WriteJsonFile(matches_marker, {{"hash", matches_hash}});
   } else {
-    const std::vector<std::string> common = {"--database_path",
-                                             db.string(),
-                                             "--SiftMatching.use_gpu",
-                                             "0",
-                                             "--SiftMatching.num_threads",
-                                             threads};
-    std::vector<std::string> args = common;
-    std::string command;
-    std::uint64_t total = images.size();
+    // Our descriptor matcher (same matches as COLMAP's, far faster), then COLMAP's geometric
+    // verification of them.
+    std::vector<std::pair<std::string, std::string>> pairs;
     if (matcher == MatcherKind::kExhaustive) {
-      command = "exhaustive_matcher";
+      pairs = ExhaustivePairs(images);
     } else if (matcher == MatcherKind::kSequential) {
-      command = "sequential_matcher";
-      for (const char* a : {"--SequentialMatching.quadratic_overlap", "1",
-                            "--SequentialMatching.loop_detection", "0"}) {
-        args.push_back(a);
-      }
-      args.push_back("--SequentialMatching.overlap");
-      args.push_back(std::to_string(options.sequential_overlap));
+      pairs = SequentialPairs(images, options.sequential_overlap);
     } else {
-      command = "matches_importer";
-      const auto pairs = SpatialPairs(images, 2 * options.sequential_overlap);
-      std::string text;
-      for (const auto& [a, b] : pairs) text += a + " " + b + "\n";
-      const fs::path list = sparse_dir / "spatial_pairs.txt";
-      WriteFileAtomic(list, text);
-      args.push_back("--match_list_path");
-      args.push_back(list.string());
-      args.push_back("--match_type");
-      args.push_back("pairs");
-      total = pairs.size();
+      pairs = SpatialPairs(images, 2 * options.sequential_overlap);
     }
-    progress.Begin("sfm: matching images", total, "images");
-    RunColmap(colmap, command, args, &progress);
+    // COLMAP verifies the pairs of one list on one thread: split them over copies of the
+    // database, verify those in parallel and merge the results back.
+    const int cores = options.num_threads > 0
+                          ? options.num_threads
+                          : int(std::max(1u, std::thread::hardware_concurrency()));
+    const std::size_t parts =
+        std::size_t(std::clamp<std::size_t>(pairs.size() / 16, 1, std::size_t(cores)));
+    std::vector<fs::path> lists, databases;
+    for (std::size_t k = 0; k < parts; ++k) {
+      lists.push_back(sparse_dir / fmt::format("raw_matches_{}.txt", k));
+      databases.push_back(k == 0 ? db : sparse_dir / fmt::format("verify_{}.db", k));
+    }
+    {
+      ColmapDatabase database(db);
+      database.ClearMatches();
+      DescriptorMatchOptions match_options;
+      match_options.num_threads = options.num_threads;
+      figures["descriptor_matching"] = MatchImagePairsToFiles(database, pairs, lists, match_options,
+                                                              kMinVerifiedInliers, progress);
+    }
+    for (std::size_t k = 1; k < parts; ++k) {
+      fs::copy_file(db, databases[k], fs::copy_options::overwrite_existing);
+    }
+    progress.Begin("sfm: verifying matches", figures["descriptor_matching"]["pairs_to_verify"],
+                   "pairs");
+    std::vector<std::exception_ptr> errors(parts);
+    std::vector<std::thread> workers;
+    for (std::size_t k = 0; k < parts; ++k) {
+      workers.emplace_back([&, k] {
+        try {
+          RunColmap(
+              colmap, "matches_importer",
+              {"--database_path", databases[k].string(), "--match_list_path", lists[k].string(),
+               "--match_type", "raw", "--SiftMatching.use_gpu", "0", "--SiftMatching.num_threads",
+               "1", "--SiftMatching.min_num_inliers", std::to_string(kMinVerifiedInliers)},
+              &progress);
+        } catch (...) {
+          errors[k] = std::current_exception();
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+    for (const auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
     progress.End();
+    {
+      ColmapDatabase database(db);
+      for (std::size_t k = 1; k < parts; ++k) database.MergeMatchesFrom(databases[k]);
+    }
+    for (std::size_t k = 0; k < parts; ++k) {
+      fs::remove(lists[k]);
+      if (k > 0) fs::remove(databases[k]);
+    }
     WriteJsonFile(matches_marker, {{"hash", matches_hash}});
   }
+  figures["verified_pairs"] = ColmapDatabase(db).CountVerifiedPairs();
   figures["matching_seconds"] = SecondsSince(t0);
 
   // 3. Mapping into a scratch folder, then the models sorted by size.

@@ -1,7 +1,9 @@
 #pragma once
 // Stage `sfm`: structure from motion with the COLMAP 3.8 CLI (CPU): feature extraction (one
 // camera per EXIF group), matching (exhaustive for small sets, sequential for large ones,
-// spatial when every image has GPS) and incremental mapping.
+// spatial when every image has GPS) and incremental mapping. Descriptors are matched by our
+// own matcher (reconstruct/feature_match.h: the same matches as COLMAP's CPU matcher, many
+// times faster) and verified geometrically by COLMAP's matches_importer.
 //
 // Layout written (DESIGN.md): SPARSE/database.db; the largest model's cameras.bin, images.bin
 // and points3D.bin in SPARSE/ and, untouched by later stages, in SPARSE/sfm/; any other models
@@ -47,6 +49,9 @@ struct SfmOptions {
   int sift_max_image_size = 3200;
   /// Most SIFT features per image.
   int sift_max_features = 8192;
+  /// Match descriptors with COLMAP's own (much slower) CPU matchers instead of ours; for
+  /// comparisons. Either way COLMAP verifies the matches geometrically.
+  bool colmap_matcher = false;
   /// Worker threads for COLMAP (-1: all cores).
   int num_threads = -1;
 
