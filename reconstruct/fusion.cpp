@@ -263,6 +263,12 @@ inline Eigen::Vector3f NormalAt(const Entry& e, std::size_t pixel) {
   return Eigen::Vector3f(n[0], n[1], n[2]) * (1.0f / kNormalScale);
 }
 
+/// Whether the camera-frame unit normal `n` faces the ray (z = 1, not normalised) at least
+/// as squarely as `min_cos`: cos(angle between n and -ray) >= min_cos.
+inline bool FacesRay(const Eigen::Vector3f& n, const Eigen::Vector3f& ray, float min_cos) {
+  return -n.dot(ray) >= min_cos * ray.norm();
+}
+
 inline const std::uint8_t* ColorAt(const View& v, const Entry& e, int x, int y) {
   const int ix = std::min(v.image_width - 1, static_cast<int>((x + 0.5) * v.image_width / v.width));
   const int iy =
@@ -488,6 +494,9 @@ void FuseReference(std::vector<View>& views, int ref_index, MapCache& cache, Acc
       static_cast<float>(options.max_reproj_error * options.max_reproj_error);
   const float min_cos_normal =
       static_cast<float>(std::cos(options.max_normal_error * std::numbers::pi / 180.0));
+  // A small positive floor: at 90 degrees only normals facing away are excluded.
+  const float min_cos_view = std::max(
+      1e-6f, static_cast<float>(std::cos(options.max_grazing_angle * std::numbers::pi / 180.0)));
   const float rfx = static_cast<float>(ref.fx), rfy = static_cast<float>(ref.fy);
   const float rcx = static_cast<float>(ref.cx), rcy = static_cast<float>(ref.cy);
 
@@ -506,10 +515,11 @@ void FuseReference(std::vector<View>& views, int ref_index, MapCache& cache, Acc
           const float d = re.depth[p];
           if (d == 0.0f || ref.Consumed(p)) continue;
           const Eigen::Vector3f n_ref = NormalAt(re, p);
-          if (n_ref.isZero()) continue;
+          const Eigen::Vector3f ray = ref.Ray(x, y);
+          if (n_ref.isZero() || !FacesRay(n_ref, ray, min_cos_view)) continue;
           Eigen::Vector3f x_nb;
           Eigen::Vector2f uv;
-          const std::ptrdiff_t q = Land(nb, rel, d * ref.Ray(x, y), &x_nb, &uv);
+          const std::ptrdiff_t q = Land(nb, rel, d * ray, &x_nb, &uv);
           if (q < 0 || nb.Consumed(q)) continue;
           const float dq = ne.depth[q];
           if (dq == 0.0f) continue;
@@ -521,7 +531,9 @@ void FuseReference(std::vector<View>& views, int ref_index, MapCache& cache, Acc
           const float du = rfx * back.x() / back.z() + rcx - (x + 0.5f);
           const float dv = rfy * back.y() / back.z() + rcy - (y + 0.5f);
           if (du * du + dv * dv > max_reproj_sq) continue;
-          const Eigen::Vector3f n_nb = mt * NormalAt(ne, q);
+          const Eigen::Vector3f n_q = NormalAt(ne, q);
+          if (!FacesRay(n_q, nb.Ray(qx, qy), min_cos_view)) continue;
+          const Eigen::Vector3f n_nb = mt * n_q;
           if (n_nb.dot(n_ref) < min_cos_normal) continue;
           acc.position[p] += back;
           acc.normal[p] += n_nb;
@@ -537,8 +549,10 @@ void FuseReference(std::vector<View>& views, int ref_index, MapCache& cache, Acc
   const Entry& re = cache.Get(ref_index);
   const int min_views = options.min_views;
   auto keep = [&](std::size_t p) {
-    return re.depth[p] != 0.0f && !ref.Consumed(p) && !NormalAt(re, p).isZero() &&
-           std::popcount(acc.views[p]) + 1 >= min_views;
+    if (re.depth[p] == 0.0f || ref.Consumed(p) || std::popcount(acc.views[p]) + 1 < min_views)
+      return false;
+    const int x = static_cast<int>(p % ref.width), y = static_cast<int>(p / ref.width);
+    return FacesRay(NormalAt(re, p), ref.Ray(x, y), min_cos_view);
   };
   std::vector<std::uint64_t> row_points(ref.height + 1, 0), row_ids(ref.height + 1, 0);
   tbb::parallel_for(0, ref.height, [&](int y) {
@@ -663,6 +677,8 @@ void FusionOptions::Check() const {
       << "fusion option max_reproj_error must be > 0 pixels, not " << max_reproj_error;
   MUTA_CHECK(max_normal_error > 0 && max_normal_error <= 180)
       << "fusion option max_normal_error must be in (0, 180] degrees, not " << max_normal_error;
+  MUTA_CHECK(max_grazing_angle > 0 && max_grazing_angle <= 90)
+      << "fusion option max_grazing_angle must be in (0, 90] degrees, not " << max_grazing_angle;
   MUTA_CHECK(min_overlap > 0 && min_overlap < 1)
       << "fusion option min_overlap must be in (0, 1), not " << min_overlap;
   MUTA_CHECK(cache_bytes >= (std::uint64_t{1} << 20))
@@ -676,6 +692,11 @@ FusionOptions FusionPreset(std::string_view quality) {
     o.max_neighbors = 8;
     o.max_normal_error = 15;
   } else if (quality == "standard") {
+    // Measured on the 24-image pagoda (docs/fusion.md): our MVS's geometric filter keeps 47 %
+    // of the pixels, and fusing its maps in 3 views gives F 0.78; the photometric maps fused in
+    // 2 views give F 0.925 at the same precision (0.996).
+    o.input_type = "photometric";
+    o.min_views = 2;
   } else if (quality == "high") {
     o.max_neighbors = 32;
     o.max_depth_error = 0.005;

@@ -60,6 +60,12 @@ struct FusionOptions {
   double max_reproj_error = 2.0;
   /// Max angle (degrees) between the reference and the neighbour normal.
   double max_normal_error = 10.0;
+  /// Grazing observations are ignored: a pixel whose viewing ray meets its surface at more
+  /// than this angle (degrees) from the pixel's normal – pointing back at the camera – takes
+  /// part neither as a reference nor as a neighbour. Near the silhouette a depth is
+  /// ill-conditioned (a tiny change of the ray moves it a lot), so such pixels agree or
+  /// disagree by chance. (0, 90]; 90 keeps all pixels whose normal faces the camera.
+  double max_grazing_angle = 80.0;
   /// Neighbours must share at least this fraction of a view's sampled depth points (overlap
   /// estimate from a sparse grid of each depth map); in (0, 1).
   double min_overlap = 0.02;

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -107,8 +108,13 @@ Rigid3d PoseOfIndex(const SparseModel& model, std::uint32_t index) {
 }
 
 // Checks every fused point against the sphere and its visibility list against the cameras.
+// Every view in a point's list must see the sphere there at most `max_view_angle_deg` from its
+// normal: fusion's max_grazing_angle plus ~2 degrees, as the fused point is the mean of its
+// views' points, which lie up to max_reproj_error pixels apart – at grazing angles a pixel spans
+// a few degrees of the unit sphere. The cloud must reach `min_extent` along +-x and +-y.
 void CheckSphereCloud(const fs::path& dir, const Json& figures, int min_views,
-                      double max_radius_error, int excluded_view = -1) {
+                      double max_radius_error, int excluded_view = -1,
+                      double max_view_angle_deg = 82, double min_extent = 0.95) {
   const SparseModel model = RingModel();
   const PointCloud cloud = ReadPlyPointCloud(dir / "fused.ply");
   const auto vis = ReadFusedVisibility(dir / "fused.ply.vis");
@@ -120,6 +126,7 @@ void CheckSphereCloud(const fs::path& dir, const Json& figures, int min_views,
   std::size_t total_views = 0;
   double worst_radius = 0, worst_normal = 1;
   int bad_lists = 0, bad_colors = 0;
+  double worst_view_angle = 0;  // degrees
   Box3f box;
   for (std::size_t i = 0; i < cloud.size(); ++i) {
     const Vec3f& p = cloud.points[i];
@@ -143,6 +150,11 @@ void CheckSphereCloud(const fs::path& dir, const Json& figures, int min_views,
       const Eigen::Vector3d c = CameraCenter(pose);
       ok = ok && q.z() > 0 && uv.x() >= 0 && uv.y() >= 0 && uv.x() <= kWidth && uv.y() <= kHeight &&
            (c - p.cast<double>()).dot(p.cast<double>()) > 0;
+      const Eigen::Vector3d to_camera = (c - p.cast<double>()).normalized();
+      worst_view_angle =
+          std::max(worst_view_angle,
+                   std::acos(std::clamp(to_camera.dot(p.cast<double>().normalized()), -1.0, 1.0)) *
+                       180 / std::numbers::pi);
       mean_color += ViewColor(int(id)).cast<double>();
     }
     bad_lists += !ok;
@@ -153,11 +165,12 @@ void CheckSphereCloud(const fs::path& dir, const Json& figures, int min_views,
   CHECK(worst_normal > 0.999);
   CHECK(bad_lists == 0);
   CHECK(bad_colors == 0);
+  CHECK(worst_view_angle < max_view_angle_deg);
   // The ring sees the sphere all round.
-  CHECK(box.min.x() < -0.95f);
-  CHECK(box.max.x() > 0.95f);
-  CHECK(box.min.y() < -0.95f);
-  CHECK(box.max.y() > 0.95f);
+  CHECK(box.min.x() < -min_extent);
+  CHECK(box.max.x() > min_extent);
+  CHECK(box.min.y() < -min_extent);
+  CHECK(box.max.y() > min_extent);
   const double mean_views = double(total_views) / double(cloud.size());
   CHECK(figures["mean_views"].get<double>() == Approx(mean_views));
   CHECK(mean_views >= min_views);
@@ -277,8 +290,25 @@ TEST_CASE("fusion rejects a view whose depths disagree with the others", "[unit]
   FusionOptions options;
   const Json figures = FuseDepthMaps(dir.path(), options, Quiet());
   INFO(figures.dump());
-  // Every kept point is on the sphere and none lists view 3 (index 3 in file order).
-  CheckSphereCloud(dir.path(), figures, 3, 1e-3, /*excluded_view=*/3);
+  // Every kept point is on the sphere and none lists view 3 (index 3 in file order). Without
+  // view 3 the side it faces (x, y < 0) is seen by only two views at non-grazing angles, so the
+  // cloud reaches less far there.
+  CheckSphereCloud(dir.path(), figures, 3, 1e-3, /*excluded_view=*/3, 82, /*min_extent=*/0.85);
+}
+
+TEST_CASE("fusion ignores grazing observations", "[unit][fusion]") {
+  test::TempDir dir("fusion-grazing");
+  WriteSphereWorkspace(dir.path());
+  FusionOptions options;
+  options.max_grazing_angle = 70;
+  const Json strict = FuseDepthMaps(dir.path(), options, Quiet());
+  INFO(strict.dump());
+  CheckSphereCloud(dir.path(), strict, 3, 1e-3, -1, 72, 0.85);
+  // A wider limit admits more of the sphere's rim: more points.
+  options.max_grazing_angle = 85;
+  const Json wide = FuseDepthMaps(dir.path(), options, Quiet());
+  CHECK(wide["points"].get<std::size_t>() > strict["points"].get<std::size_t>());
+  CheckSphereCloud(dir.path(), wide, 3, 1e-3, -1, 87);
 }
 
 TEST_CASE("fusion reports bad, missing and truncated inputs by file", "[unit][fusion]") {
@@ -361,10 +391,14 @@ TEST_CASE("fusion options are checked and presets differ", "[unit][fusion]") {
   o.max_depth_error = 0;
   CHECK_THROWS_WITH(o.Check(), Contains("max_depth_error"));
   o = {};
+  o.max_grazing_angle = 95;
+  CHECK_THROWS_WITH(o.Check(), Contains("max_grazing_angle"));
+  o = {};
   o.cache_bytes = 1000;
   CHECK_THROWS_WITH(o.Check(), Contains("cache_bytes"));
   for (const char* q : {"preview", "standard", "high"}) CHECK_NOTHROW(FusionPreset(q).Check());
-  CHECK(FusionPreset("preview").min_views < FusionPreset("standard").min_views);
+  CHECK(FusionPreset("preview").min_views <= FusionPreset("standard").min_views);
+  CHECK(FusionPreset("standard").input_type == "photometric");
   CHECK(FusionPreset("high").max_neighbors > FusionPreset("standard").max_neighbors);
   CHECK_THROWS_WITH(FusionPreset("ultra"), Contains("ultra"));
 }

@@ -1,5 +1,6 @@
-// Screened Poisson meshing with density trimming and component clean-up (see mesh_poisson.h).
-// The only file of Muta that includes Open3D's geometry headers.
+// Screened Poisson meshing with region of interest, automatic depth, density and distance
+// trimming and component clean-up (see mesh_poisson.h). The only file of Muta that includes
+// Open3D's geometry headers.
 
 #include "reconstruct/mesh_poisson.h"
 
@@ -8,15 +9,20 @@
 #include <cmath>
 #include <vector>
 
+#include <open3d/geometry/KDTreeFlann.h>
 #include <open3d/geometry/PointCloud.h>
 #include <open3d/geometry/TriangleMesh.h>
 #include <open3d/utility/Logging.h>
 #include <spdlog/spdlog.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
+#include "core/colmap_model.h"
 #include "core/error.h"
 #include "core/mesh.h"
 #include "core/ply_io.h"
 #include "core/progress.h"
+#include "reconstruct/mesh_roi.h"
 
 namespace muta::reconstruct {
 namespace {
@@ -24,6 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMinPoints = 100;
+constexpr int kMinDepth = 5;
+/// Points sampled for the median nearest-neighbour spacing.
+constexpr std::size_t kSpacingSamples = 20000;
 
 using Clock = std::chrono::steady_clock;
 double SecondsSince(Clock::time_point start) {
@@ -47,6 +56,55 @@ open3d::geometry::PointCloud ToOpen3D(const PointCloud& cloud) {
   return pcd;
 }
 
+/// Keeps the points inside `roi`; returns false (and keeps all) when fewer than kMinPoints would
+/// remain.
+bool CropToSphere(open3d::geometry::PointCloud& pcd, const RegionOfInterest& roi) {
+  std::vector<std::size_t> inside;
+  const double r2 = roi.radius * roi.radius;
+  for (std::size_t i = 0; i < pcd.points_.size(); ++i) {
+    if ((pcd.points_[i] - roi.center).squaredNorm() <= r2) inside.push_back(i);
+  }
+  if (inside.size() < kMinPoints) return false;
+  if (inside.size() < pcd.points_.size()) pcd = *pcd.SelectByIndex(inside);
+  return true;
+}
+
+/// Median distance from a point to its nearest neighbour, over an even sample of the points.
+double MedianSpacing(const open3d::geometry::PointCloud& pcd,
+                     const open3d::geometry::KDTreeFlann& tree) {
+  const std::size_t n = pcd.points_.size();
+  const std::size_t step = std::max<std::size_t>(1, n / kSpacingSamples);
+  std::vector<double> d((n + step - 1) / step, 0.0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, d.size()), [&](const auto& range) {
+    std::vector<int> idx;
+    std::vector<double> dist2;
+    for (std::size_t k = range.begin(); k < range.end(); ++k) {
+      if (tree.SearchKNN(pcd.points_[k * step], 2, idx, dist2) == 2) d[k] = std::sqrt(dist2[1]);
+    }
+  });
+  std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+  return d[d.size() / 2];
+}
+
+/// Removes the mesh vertices farther than `max_distance` from every point; returns how many.
+std::size_t TrimFarVertices(open3d::geometry::TriangleMesh& mesh,
+                            const open3d::geometry::KDTreeFlann& tree, double max_distance) {
+  const std::size_t n = mesh.vertices_.size();
+  std::vector<char> far(n, 0);
+  const double max2 = max_distance * max_distance;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n), [&](const auto& range) {
+    std::vector<int> idx;
+    std::vector<double> dist2;
+    for (std::size_t v = range.begin(); v < range.end(); ++v) {
+      far[v] = tree.SearchKNN(mesh.vertices_[v], 1, idx, dist2) < 1 || dist2[0] > max2;
+    }
+  });
+  const std::vector<bool> remove(far.begin(), far.end());
+  const auto count = static_cast<std::size_t>(std::count(far.begin(), far.end(), 1));
+  if (count > 0) mesh.RemoveVerticesByMask(remove);
+  return count;
+}
+
 Mesh FromOpen3D(const open3d::geometry::TriangleMesh& o3d) {
   Mesh mesh;
   mesh.vertices.reserve(o3d.vertices_.size());
@@ -67,7 +125,15 @@ Mesh FromOpen3D(const open3d::geometry::TriangleMesh& o3d) {
 }  // namespace
 
 void MeshingOptions::Check() const {
-  MUTA_CHECK(depth >= 5 && depth <= 13) << "meshing option depth must be in 5..13, not " << depth;
+  MUTA_CHECK(depth >= kMinDepth && depth <= 13)
+      << "meshing option depth must be in 5..13, not " << depth;
+  MUTA_CHECK(cell_spacing_ratio > 0)
+      << "meshing option cell_spacing_ratio must be > 0, not " << cell_spacing_ratio;
+  MUTA_CHECK(roi_radius_factor > 0)
+      << "meshing option roi_radius_factor must be > 0, not " << roi_radius_factor;
+  MUTA_CHECK(max_distance_cells == 0 || max_distance_cells >= 0.5)
+      << "meshing option max_distance_cells must be 0 (off) or at least 0.5, not "
+      << max_distance_cells;
   MUTA_CHECK(scale >= 1.0 && scale <= 4.0)
       << "meshing option scale must be in [1, 4], not " << scale;
   MUTA_CHECK(density_quantile >= 0 && density_quantile < 1)
@@ -81,11 +147,11 @@ void MeshingOptions::Check() const {
 MeshingOptions MeshingPreset(std::string_view quality) {
   MeshingOptions o;
   if (quality == "preview") {
-    o.depth = 8;
-  } else if (quality == "standard") {
     o.depth = 9;
-  } else if (quality == "high") {
+  } else if (quality == "standard") {
     o.depth = 10;
+  } else if (quality == "high") {
+    o.depth = 11;
   } else {
     MUTA_FAIL << "unknown quality \"" << quality << "\": use preview, standard or high";
   }
@@ -96,8 +162,9 @@ Json MeshFromPoints(const fs::path& fused_ply, const fs::path& mesh_ply,
                     const MeshingOptions& options, Progress& progress) {
   options.Check();
   const auto start = Clock::now();
-  progress.Begin("mesh", 4, "steps");
+  progress.Begin("mesh", 5, "steps");
   open3d::geometry::PointCloud pcd;
+  std::size_t points_read = 0;
   {
     const PointCloud cloud = ReadPlyPointCloud(fused_ply);
     MUTA_CHECK(cloud.HasNormals())
@@ -108,8 +175,56 @@ Json MeshFromPoints(const fs::path& fused_ply, const fs::path& mesh_ply,
         << fused_ply.string() << ": only " << pcd.points_.size() << " of " << cloud.size()
         << " points have a usable normal; meshing needs at least " << kMinPoints
         << " – check the fusion figures (too few consistent views?)";
+    points_read = pcd.points_.size();
+  }
+
+  // Region of interest from the cameras.
+  Json roi_json = nullptr;
+  if (options.crop_to_roi) {
+    const fs::path sparse = options.sparse_model.value_or(fused_ply.parent_path() / "sparse");
+    std::optional<SparseModel> model;
+    if (options.sparse_model) {
+      model = ReadSparseModel(sparse);  // named explicitly: must be readable
+    } else if (fs::is_directory(sparse)) {
+      try {
+        model = ReadSparseModel(sparse);
+      } catch (const Error& e) {
+        spdlog::warn("mesh: no region of interest ({}); meshing all points", e.what());
+      }
+    }
+    if (model) {
+      const std::optional<RegionOfInterest> roi =
+          EstimateRegionOfInterest(*model, options.roi_radius_factor);
+      if (!roi) {
+        spdlog::info("mesh: the cameras of {} do not converge on a region; meshing all points",
+                     sparse.string());
+      } else if (!CropToSphere(pcd, *roi)) {
+        spdlog::warn(
+            "mesh: fewer than {} points lie in the region of interest (centre {} {} {}, "
+            "radius {}); meshing all points",
+            kMinPoints, roi->center.x(), roi->center.y(), roi->center.z(), roi->radius);
+      } else {
+        roi_json = {{"center", {roi->center.x(), roi->center.y(), roi->center.z()}},
+                    {"radius", roi->radius},
+                    {"camera_distance", roi->camera_distance},
+                    {"axis_spread", roi->axis_spread}};
+      }
+    }
   }
   const std::size_t num_points = pcd.points_.size();
+  progress.Advance();
+  CheckInterrupted();
+
+  // Depth from the spacing of the points and the extent of what is meshed.
+  open3d::geometry::KDTreeFlann tree(pcd);
+  const double spacing = MedianSpacing(pcd, tree);
+  const double cube = options.scale * (pcd.GetMaxBound() - pcd.GetMinBound()).maxCoeff();
+  int depth = options.depth;
+  if (options.auto_depth && spacing > 0 && cube > 0) {
+    const double cells = cube / (options.cell_spacing_ratio * spacing);
+    depth = std::clamp(static_cast<int>(std::ceil(std::log2(cells))), kMinDepth, options.depth);
+  }
+  const double cell = cube / double(1 << depth);
   progress.Advance();
   CheckInterrupted();
 
@@ -118,11 +233,10 @@ Json MeshFromPoints(const fs::path& fused_ply, const fs::path& mesh_ply,
   open3d::utility::VerbosityContextManager quiet(open3d::utility::VerbosityLevel::Warning);
   quiet.Enter();
   auto [o3d, densities] = open3d::geometry::TriangleMesh::CreateFromPointCloudPoisson(
-      pcd, static_cast<std::size_t>(options.depth), 0.0f, static_cast<float>(options.scale),
+      pcd, static_cast<std::size_t>(depth), 0.0f, static_cast<float>(options.scale),
       options.linear_fit, options.threads.value_or(-1));
   quiet.Exit();
   const double poisson_seconds = SecondsSince(poisson_start);
-  pcd = open3d::geometry::PointCloud();  // free the points
   MUTA_CHECK(o3d && !o3d->triangles_.empty() && densities.size() == o3d->vertices_.size())
       << fused_ply.string() << ": Poisson reconstruction produced no surface from " << num_points
       << " points; check that the points' normals face outwards";
@@ -146,6 +260,11 @@ Json MeshFromPoints(const fs::path& fused_ply, const fs::path& mesh_ply,
     }
     o3d->RemoveVerticesByMask(remove);
   }
+  // Distance trimming: drop vertices far from every point.
+  const double max_distance = options.max_distance_cells * std::max(cell, spacing);
+  std::size_t far_vertices = 0;
+  if (options.max_distance_cells > 0) far_vertices = TrimFarVertices(*o3d, tree, max_distance);
+  pcd = open3d::geometry::PointCloud();  // free the points
   progress.Advance();
 
   // Small connected pieces.
@@ -172,22 +291,31 @@ Json MeshFromPoints(const fs::path& fused_ply, const fs::path& mesh_ply,
   o3d.reset();
   MUTA_CHECK(mesh.NumFaces() > 0)
       << fused_ply.string() << ": nothing is left of the Poisson surface after trimming (density "
-      << "quantile " << options.density_quantile << "); lower density_quantile";
+      << "quantile " << options.density_quantile << ", max_distance_cells "
+      << options.max_distance_cells << "); lower them";
   WritePly(mesh_ply, mesh);
   progress.Advance();
   progress.End();
 
   const double seconds = SecondsSince(start);
-  spdlog::info("mesh: {} vertices, {} faces from {} points (Poisson depth {}) in {:.1f} s",
-               mesh.NumVertices(), mesh.NumFaces(), num_points, options.depth, seconds);
-  return Json{{"points", num_points},
-              {"depth", options.depth},
+  spdlog::info(
+      "mesh: {} vertices, {} faces from {} of {} points (Poisson depth {}, cells {:.3g}, point "
+      "spacing {:.3g}) in {:.1f} s",
+      mesh.NumVertices(), mesh.NumFaces(), num_points, points_read, depth, cell, spacing, seconds);
+  return Json{{"points", points_read},
+              {"meshed_points", num_points},
+              {"roi", roi_json},
+              {"point_spacing", spacing},
+              {"depth", depth},
+              {"cell_size", cell},
               {"vertices", mesh.NumVertices()},
               {"faces", mesh.NumFaces()},
               {"poisson_vertices", poisson_vertices},
               {"poisson_faces", poisson_faces},
               {"trimmed_vertices", trimmed},
               {"density_threshold", threshold},
+              {"max_distance", max_distance},
+              {"far_vertices", far_vertices},
               {"components", components},
               {"removed_components", removed_components},
               {"removed_component_faces", removed_faces},

@@ -63,8 +63,8 @@ void ReconstructOptions::Check() const {
 }
 
 const std::vector<std::string>& ReconstructionStageNames() {
-  static const std::vector<std::string> names = {"ingest",    "sfm", "orient",
-                                                 "undistort", "mvs", "fusion", "mesh"};
+  static const std::vector<std::string> names = {"ingest", "sfm",    "orient", "undistort",
+                                                 "mvs",    "fusion", "mesh"};
   return names;
 }
 
@@ -151,19 +151,23 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
                     }});
 
   const FusionOptions fusion = FusionPreset(o.quality);
-  stages.push_back({"fusion",
-                    {{"quality", o.quality}},
-                    {"dense/sparse", "dense/stereo/depth_maps", "dense/stereo/normal_maps"},
-                    {"dense/fused.ply", "dense/fused.ply.vis"},
-                    [fusion](Workspace& ws, Progress& progress) {
-                      return FuseDepthMaps(ws.Path("dense"), fusion, progress);
-                    }});
+  stages.push_back(
+      {"fusion",
+       {{"quality", o.quality}, {"input_type", fusion.input_type}, {"min_views", fusion.min_views}},
+       {"dense/sparse", "dense/stereo/depth_maps", "dense/stereo/normal_maps"},
+       {"dense/fused.ply", "dense/fused.ply.vis"},
+       [fusion](Workspace& ws, Progress& progress) {
+         return FuseDepthMaps(ws.Path("dense"), fusion, progress);
+       }});
 
   MeshingOptions meshing = MeshingPreset(o.quality);
   if (o.poisson_depth) meshing.depth = *o.poisson_depth;
+  // "method" names what the stage does, so workspaces meshed by an older method mesh again.
   stages.push_back({"mesh",
-                    {{"quality", o.quality}, {"poisson_depth", IntJson(o.poisson_depth)}},
-                    {"dense/fused.ply"},
+                    {{"quality", o.quality},
+                     {"poisson_depth", IntJson(o.poisson_depth)},
+                     {"method", "poisson, region of interest, depth from spacing, distance trim"}},
+                    {"dense/fused.ply", "dense/sparse"},
                     {"dense/mesh.ply"},
                     [meshing](Workspace& ws, Progress& progress) {
                       return MeshFromPoints(ws.Path("dense/fused.ply"), ws.Path("dense/mesh.ply"),

@@ -2,8 +2,7 @@
 # Configures and builds Muta into build/ (incremental; the CLI ends up at build/bin/muta).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# RelWithDebInfo: optimised (-O2) and with symbols, so a crash report in log.txt is useful.
-BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+BUILD_TYPE=${BUILD_TYPE:-Release}
 JOBS=${JOBS:-$(nproc)}
 if [[ ! -f build/CMakeCache.txt ]]; then
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
