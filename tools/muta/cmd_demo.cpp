@@ -25,10 +25,14 @@
 #include "reconstruct/pipeline.h"
 #include "tools/muta/command.h"
 #include "tools/muta/demo_scene.h"
+#include "tools/muta/report.h"
 #include "tools/synth/synth.h"
 
 namespace muta::cli {
 namespace {
+
+// The demo reconstructs at preview quality so that it ends within minutes.
+constexpr const char* kDemoQuality = "preview";
 
 struct DemoOptions {
   std::string workspace = "muta-demo";
@@ -75,7 +79,7 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
   // fusion, Poisson) at preview quality, then measure it against the exact ground truth.
   reconstruct::ReconstructOptions rec;
   rec.images = std::filesystem::absolute(o.workspace) / "synth" / "images";
-  rec.quality = "preview";
+  rec.quality = kDemoQuality;
   for (StageDef& stage : reconstruct::ReconstructionStages(rec, o.workspace)) {
     stages.push_back(std::move(stage));
   }
@@ -235,8 +239,9 @@ CommandSpec DemoCommand() {
             return [o] {
               auto stages = DemoStages(*o);
               Workspace ws = Workspace::Open(o->workspace);
+              ws.job().properties["quality"] = kDemoQuality;  // for report.html
               Progress progress;
-              RunStages(ws, stages, o->run, progress);
+              RunStagesWithReport(ws, stages, o->run, progress);  // + report.html
               const auto* eval = ws.job().Find("evaluate");
               if (o->json) {
                 std::printf("%s\n", (eval ? eval->figures : Json::object()).dump(2).c_str());

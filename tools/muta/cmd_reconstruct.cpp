@@ -11,6 +11,7 @@
 #include "core/workspace.h"
 #include "reconstruct/pipeline.h"
 #include "tools/muta/command.h"
+#include "tools/muta/report.h"
 
 namespace muta::cli {
 namespace {
@@ -108,8 +109,9 @@ CommandSpec ReconstructCommand() {
               p.Check();
               Workspace ws = Workspace::Open(o->workspace);
               const auto stages = reconstruct::ReconstructionStages(p, ws.root());
+              ws.job().properties["quality"] = p.quality;  // for report.html
               Progress progress;
-              RunStages(ws, stages, o->run, progress);
+              RunStagesWithReport(ws, stages, o->run, progress);  // + report.html
               if (o->json) {
                 std::printf("%s\n", JobToJson(ws.job()).dump(2).c_str());
                 return kExitOk;

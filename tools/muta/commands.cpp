@@ -1,4 +1,5 @@
 #include "tools/muta/command.h"
+#include "tools/muta/report.h"
 
 namespace muta::cli {
 
@@ -11,6 +12,7 @@ const std::vector<CommandSpec>& Commands() {
       InfoCommand(),
       SynthCommand(),
       RenderCommand(),
+      ReportCommand(),
   };
   return commands;
 }
