@@ -1,7 +1,10 @@
 // muta eval: accuracy of a reconstruction against ground truth.
-//   muta eval cameras --gt GT_SPARSE --model SPARSE [--json]
+//   muta eval cameras --gt GT_SPARSE --model SPARSE [--json]     (--gt-model is --gt)
 //   muta eval mesh --gt GT.ply --mesh REC.ply --tau T [--gt-visible PTS.ply]
 //                  [--model SPARSE --gt-model GT_SPARSE] [--samples N] [--json]
+// A ground-truth model is a COLMAP sparse model folder or a folder of Strecha .camera files
+// (e.g. strecha/fountain-P11/gt_dense_cameras; see core/strecha_camera.h), told apart by the
+// .camera files.
 // Results go to stdout (only a JSON object with --json, keys in docs/formats.md), logs to
 // stderr.
 #include <cstdio>
@@ -20,6 +23,7 @@
 #include "core/metrics.h"
 #include "core/ply_io.h"
 #include "core/sampling.h"
+#include "core/strecha_camera.h"
 #include "tools/muta/command.h"
 
 namespace muta::cli {
@@ -57,10 +61,32 @@ void CheckFile(const std::string& path, const char* what, const char* option) {
   MUTA_CHECK(fs::is_regular_file(path)) << what << " not found: " << path << " (" << option << ")";
 }
 
+void CheckGtFolder(const std::string& path, const char* option) {
+  MUTA_CHECK(fs::is_directory(path))
+      << "ground-truth model folder not found: " << path << " (" << option
+      << "; expected a COLMAP sparse model folder with cameras/images/points3D .bin or .txt, or "
+         "a folder of Strecha IMAGE.camera files)";
+}
+
 SparseModel ReadModel(const std::string& dir, const char* what) {
   SparseModel model = ReadSparseModel(dir);
   spdlog::info("{}: {} images, {} cameras, {} points ({})", what, model.images.size(),
                model.cameras.size(), model.points.size(), dir);
+  return model;
+}
+
+// A folder of Strecha .camera files (and no COLMAP model)?
+bool IsStrechaGt(const std::string& dir) {
+  const bool colmap =
+      fs::exists(fs::path(dir) / "cameras.bin") || fs::exists(fs::path(dir) / "cameras.txt");
+  return !colmap && IsStrechaCameraFolder(dir);
+}
+
+// A ground truth: Strecha .camera files (metric) or a COLMAP model.
+SparseModel ReadGtModel(const std::string& dir, const char* what) {
+  if (!IsStrechaGt(dir)) return ReadModel(dir, what);
+  SparseModel model = ReadStrechaCameras(dir);
+  spdlog::info("{}: {} Strecha .camera files ({})", what, model.images.size(), dir);
   return model;
 }
 
@@ -80,18 +106,30 @@ Mesh ReadSurface(const std::string& path, const char* what) {
 }
 
 int RunCameras(const CameraEvalArgs& args) {
-  CheckFolder(args.gt, "ground-truth model", "--gt");
+  CheckGtFolder(args.gt, "--gt");
   CheckFolder(args.model, "model", "--model");
-  const SparseModel gt = ReadModel(args.gt, "ground truth");
+  const SparseModel gt = ReadGtModel(args.gt, "ground truth");
   const SparseModel model = ReadModel(args.model, "model");
   const CameraEvaluation e = EvaluateCameras(gt, model);
+  // Strecha's ground truth is metric: its camera centres are in metres.
+  const bool metric = IsStrechaGt(args.gt);
   if (args.json) {
-    std::printf("%s\n", ToJson(e).dump(2).c_str());
+    Json out = ToJson(e);
+    out["ground_truth_format"] = metric ? "strecha" : "colmap";
+    out["units"] = metric ? "metres" : "ground-truth units";
+    std::printf("%s\n", out.dump(2).c_str());
     return kExitOk;
   }
   std::printf("registered      %zu / %zu images\n", e.registered, e.total);
-  std::printf("position error  median %.6g  max %.6g  (ground-truth units)\n",
-              e.position_error_median, e.position_error_max);
+  if (metric) {
+    std::printf(
+        "position error  median %.2f mm  max %.2f mm  (camera centres, metric ground "
+        "truth)\n",
+        e.position_error_median * 1000.0, e.position_error_max * 1000.0);
+  } else {
+    std::printf("position error  median %.6g  max %.6g  (ground-truth units)\n",
+                e.position_error_median, e.position_error_max);
+  }
   std::printf("rotation error  median %.4f  max %.4f  (degrees)\n", e.rotation_error_median_deg,
               e.rotation_error_max_deg);
   std::printf("scale           %.6g  (model -> ground truth)\n", e.scale);
@@ -121,7 +159,7 @@ int RunMesh(const MeshEvalArgs& args) {
          "cameras, or neither";
   if (!args.model.empty()) {
     CheckFolder(args.model, "model", "--model");
-    CheckFolder(args.gt_model, "ground-truth model", "--gt-model");
+    CheckGtFolder(args.gt_model, "--gt-model");
   }
 
   const Mesh gt = ReadSurface(args.gt, "ground truth");
@@ -135,8 +173,8 @@ int RunMesh(const MeshEvalArgs& args) {
   Json alignment;
   if (!args.model.empty()) {
     // Into the ground-truth frame by the similarity that aligns the cameras.
-    const CameraEvaluation cameras = EvaluateCameras(ReadModel(args.gt_model, "ground-truth model"),
-                                                     ReadModel(args.model, "model"));
+    const CameraEvaluation cameras = EvaluateCameras(
+        ReadGtModel(args.gt_model, "ground-truth model"), ReadModel(args.model, "model"));
     const Sim3d& gt_from_model = cameras.gt_from_model;
     for (Vec3f& v : reconstruction.vertices) {
       v = (gt_from_model * v.cast<double>()).cast<float>();
@@ -203,7 +241,11 @@ CommandSpec EvalCommand() {
             "cameras",
             "Camera poses of a COLMAP model against ground truth: images matched by name, a "
             "robust similarity on the camera centres, then centre and rotation errors");
-        cameras->add_option("--gt", cam->gt, "Ground-truth sparse model folder")->required();
+        cameras
+            ->add_option("--gt,--gt-model", cam->gt,
+                         "Ground truth: a COLMAP sparse model folder, or a folder of Strecha "
+                         ".camera files (e.g. strecha/fountain-P11/gt_dense_cameras)")
+            ->required();
         cameras->add_option("--model", cam->model, "Sparse model folder to evaluate")->required();
         cameras->add_flag("--json", cam->json, "Print only a JSON object on stdout");
 
@@ -227,7 +269,9 @@ CommandSpec EvalCommand() {
             "Sparse model of the reconstruction: move it into the ground-truth frame by the "
             "camera-centre similarity (needs --gt-model)");
         CLI::Option* gt_model =
-            mesh->add_option("--gt-model", m->gt_model, "Ground-truth sparse model (with --model)");
+            mesh->add_option("--gt-model", m->gt_model,
+                             "Ground-truth cameras (with --model): a COLMAP sparse model "
+                             "folder or a folder of Strecha .camera files");
         model->needs(gt_model);
         gt_model->needs(model);
         mesh->add_option("--samples", m->samples, "Most samples drawn on a mesh surface")
