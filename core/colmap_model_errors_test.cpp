@@ -21,6 +21,8 @@
 #include "tests/test_util.h"
 
 namespace muta {
+using muta::test::ErrorOf;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,20 +42,6 @@ std::string ReadString(const fs::path& path) {
 
 std::span<const std::uint8_t> AsBytes(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
-// Runs `f`; returns the message of the muta::Error it throws. Fails the test if it throws
-// nothing or anything else.
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("threw a " << typeid(e).name() << " instead of muta::Error: " << e.what());
-  }
-  FAIL("no error was thrown");
-  return {};
 }
 
 // Runs `f`; it may succeed or throw muta::Error (returned as the message), nothing else.

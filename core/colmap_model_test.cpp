@@ -19,6 +19,8 @@
 #include "tests/test_util.h"
 
 namespace muta {
+using muta::test::ErrorOf;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -34,20 +36,6 @@ fs::path TinyTxt() {
 
 std::string ReadString(const fs::path& path) {
   return ReadFileText(path);
-}
-
-// Runs `f`; returns the message of the muta::Error it throws. Fails the test if it throws
-// nothing or anything else.
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("threw a " << typeid(e).name() << " instead of muta::Error: " << e.what());
-  }
-  FAIL("no error was thrown");
-  return {};
 }
 
 // Exact comparison of two models; poses (and only poses) within `pose_tolerance`.

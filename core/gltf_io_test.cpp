@@ -19,16 +19,9 @@ using Catch::Matchers::Contains;
 using muta::Vec2f;
 using muta::Vec3f;
 
-namespace {
+using muta::test::ErrorOf;
 
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const muta::Error& e) {
-    return e.what();
-  }
-  return "";
-}
+namespace {
 
 void PutLE32(std::vector<std::uint8_t>& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));

@@ -12,6 +12,8 @@
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
+using muta::test::ErrorOf;
+
 namespace {
 
 // A smooth colour pattern (JPEG compresses it well) with some detail.
@@ -42,16 +44,6 @@ double Psnr(const muta::Image& a, const muta::Image& b) {
   }
   const double mse = sum / double(a.pixels.size());
   return mse == 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
-}
-
-// The message of the muta::Error `f` throws ("" if it throws nothing).
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const muta::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 std::string ReadError(const fs::path& path) {

@@ -15,23 +15,13 @@
 #include "tests/test_util.h"
 
 namespace muta {
+using muta::test::ErrorOf;
+
 namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using test::TempDir;
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    FAIL("threw a " << typeid(e).name() << " instead of muta::Error: " << e.what());
-  }
-  FAIL("no error was thrown");
-  return {};
-}
 
 // The 26 numbers of a camera looking from `center` at `target`, written with 6 significant
 // digits as the benchmark's files are.

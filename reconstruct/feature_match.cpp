@@ -242,24 +242,26 @@ FeatureMatches MatchDescriptorsReference(const SiftDescriptors& a, const SiftDes
                                          const DescriptorMatchOptions& options) {
   CheckDescriptors(a);
   CheckDescriptors(b);
-  std::vector<BestTwo> row_best(a.rows), col_best(b.rows);
+  // COLMAP's way: the whole matrix of dot products, then a scan along rows and one along
+  // columns.
+  std::vector<std::int32_t> dots(a.rows * b.rows);
   for (std::size_t i = 0; i < a.rows; ++i) {
     for (std::size_t j = 0; j < b.rows; ++j) {
       std::int32_t dot = 0;
       for (std::size_t k = 0; k < kDim; ++k) {
         dot += std::int32_t(a.data[i * kDim + k]) * std::int32_t(b.data[j * kDim + k]);
       }
-      row_best[i].Offer(dot, std::int32_t(j));
+      dots[i * b.rows + j] = dot;
     }
   }
+  std::vector<BestTwo> row_best(a.rows), col_best(b.rows);
+  for (std::size_t i = 0; i < a.rows; ++i) {
+    for (std::size_t j = 0; j < b.rows; ++j)
+      row_best[i].Offer(dots[i * b.rows + j], std::int32_t(j));
+  }
   for (std::size_t j = 0; j < b.rows; ++j) {
-    for (std::size_t i = 0; i < a.rows; ++i) {
-      std::int32_t dot = 0;
-      for (std::size_t k = 0; k < kDim; ++k) {
-        dot += std::int32_t(a.data[i * kDim + k]) * std::int32_t(b.data[j * kDim + k]);
-      }
-      col_best[j].Offer(dot, std::int32_t(i));
-    }
+    for (std::size_t i = 0; i < a.rows; ++i)
+      col_best[j].Offer(dots[i * b.rows + j], std::int32_t(i));
   }
   return Combine(row_best, col_best, options);
 }

@@ -17,6 +17,8 @@
 namespace fs = std::filesystem;
 using namespace muta::reconstruct;
 
+using muta::test::ErrorOf;
+
 namespace {
 
 /// SIFT-like descriptors: non-negative, length 512, stored as bytes – like COLMAP's.
@@ -82,15 +84,6 @@ void CreateDatabase(const fs::path& path, const std::string& extra_sql) {
   sqlite3_free(err);
   sqlite3_close(db);
   REQUIRE(rc == SQLITE_OK);
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const muta::Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace

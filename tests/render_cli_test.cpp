@@ -16,22 +16,6 @@ using muta::test::TempDir;
 
 namespace {
 
-// A 2 x 2 x 3 m box on the ground (z-up), faces in two colours.
-muta::Mesh ColouredBox() {
-  muta::Mesh mesh;
-  for (int i = 0; i < 8; ++i) {
-    mesh.vertices.push_back(muta::Vec3f(i & 1 ? 1.f : -1.f, i & 2 ? 1.f : -1.f, i & 4 ? 3.f : 0.f));
-    mesh.colors.push_back(i & 4 ? muta::Color3u8(200, 60, 40) : muta::Color3u8(40, 90, 200));
-  }
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    mesh.faces.push_back(muta::Face(q[0], q[1], q[2]));
-    mesh.faces.push_back(muta::Face(q[0], q[2], q[3]));
-  }
-  return mesh;
-}
-
 // Standard deviation of the image's grey values: 0 for a uniform picture.
 double Spread(const muta::Image& image) {
   double sum = 0, sum2 = 0;
@@ -48,7 +32,7 @@ double Spread(const muta::Image& image) {
 TEST_CASE("muta render draws a PLY headless", "[gl][cli]") {
   TempDir dir("render");
   const auto ply = dir / "box.ply";
-  muta::WritePly(ply, ColouredBox());
+  muta::WritePly(ply, muta::test::ColouredBox());
 
   const auto out = dir / "box.png";
   auto r = RunMuta({"render", ply.string(), "--size", "320x240", "-o", out.string()});
@@ -74,7 +58,7 @@ TEST_CASE("muta render draws a PLY headless", "[gl][cli]") {
 TEST_CASE("muta render --camera renders that exact view with metric depth", "[gl][cli]") {
   TempDir dir("render-camera");
   const auto ply = dir / "box.ply";
-  muta::WritePly(ply, ColouredBox());
+  muta::WritePly(ply, muta::test::ColouredBox());
   // Camera 10 m in front of the box's -y face, looking along +y at height 1.5 m: camera axes
   // x = world x, y = world -z, z = world y (a rotation of +90 degrees about x).
   const double h = std::sqrt(0.5);
@@ -124,7 +108,7 @@ TEST_CASE("muta render rejects bad input with exit code 1", "[gl][cli]") {
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("no faces") != std::string::npos);
   // Bad options.
-  muta::WritePly(dir / "box.ply", ColouredBox());
+  muta::WritePly(dir / "box.ply", muta::test::ColouredBox());
   CHECK(RunMuta({"render", (dir / "box.ply").string(), "--size", "big", "-o", out}).exit_code == 1);
   CHECK(
       RunMuta({"render", (dir / "box.ply").string(), "--view", "sideways", "-o", out}).exit_code ==

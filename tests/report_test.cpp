@@ -49,22 +49,6 @@ void WriteJob(const fs::path& ws, std::vector<muta::StageRecord> stages,
   muta::WriteJsonFile(ws / "muta.job.json", muta::JobToJson(job));
 }
 
-// A 2 x 2 x 3 m box standing on the ground (z-up), in two colours.
-muta::Mesh Box() {
-  muta::Mesh mesh;
-  for (int i = 0; i < 8; ++i) {
-    mesh.vertices.push_back(muta::Vec3f(i & 1 ? 1.f : -1.f, i & 2 ? 1.f : -1.f, i & 4 ? 3.f : 0.f));
-    mesh.colors.push_back(i & 4 ? muta::Color3u8(200, 60, 40) : muta::Color3u8(40, 90, 200));
-  }
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    mesh.faces.push_back(muta::Face(q[0], q[1], q[2]));
-    mesh.faces.push_back(muta::Face(q[0], q[2], q[3]));
-  }
-  return mesh;
-}
-
 // Four cameras 10 m around the box looking at it, and points on its faces in its colours.
 muta::SparseModel SmallModel() {
   muta::SparseModel model;
@@ -191,7 +175,7 @@ TEST_CASE("muta report shows every stage, the sparse model, depth maps and the m
   muta::WriteSparseModel(ws / "sparse", SmallModel());
   WriteDepthAndNormals(ws, "view_000.jpg", 8.0f);
   WriteDepthAndNormals(ws, "view_001.jpg", 9.0f);
-  muta::WritePly(ws / "dense/mesh.ply", Box());
+  muta::WritePly(ws / "dense/mesh.ply", muta::test::ColouredBox());
   muta::WriteJsonFile(
       ws / "accuracy.json",
       {{"diagonal", 12.0},

@@ -5,10 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
+
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <typeinfo>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -60,7 +63,9 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
   return result;
 }
 
-CommandResult RunMuta(const std::vector<std::string>& args) { return RunProgram(MUTA_BIN, args); }
+CommandResult RunMuta(const std::vector<std::string>& args) {
+  return RunProgram(MUTA_BIN, args);
+}
 
 fs::path TestData(const std::string& relative) {
   return fs::path(MUTA_SOURCE_DIR) / "tests" / "data" / relative;
@@ -80,6 +85,33 @@ void WriteBytes(const fs::path& path, const std::string& bytes) {
 void WriteTruncatedCopy(const fs::path& from, const fs::path& to, std::size_t size) {
   const auto bytes = ReadFileBytes(from);
   WriteBytes(to, std::string(bytes.begin(), bytes.begin() + std::min(size, bytes.size())));
+}
+
+Mesh ColouredBox() {
+  Mesh mesh;
+  for (int i = 0; i < 8; ++i) {
+    mesh.vertices.push_back(Vec3f(i & 1 ? 1.f : -1.f, i & 2 ? 1.f : -1.f, i & 4 ? 3.f : 0.f));
+    mesh.colors.push_back(i & 4 ? Color3u8(200, 60, 40) : Color3u8(40, 90, 200));
+  }
+  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
+                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
+  for (const auto& q : quads) {
+    mesh.faces.push_back(Face(q[0], q[1], q[2]));
+    mesh.faces.push_back(Face(q[0], q[2], q[3]));
+  }
+  return mesh;
+}
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    FAIL("threw a " << typeid(e).name() << " instead of muta::Error: " << e.what());
+  }
+  FAIL("no error was thrown");
+  return {};
 }
 
 }  // namespace muta::test

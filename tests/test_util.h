@@ -2,8 +2,11 @@
 // Helpers for tests: scratch directories and running the `muta` binary.
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "core/mesh.h"
 
 namespace muta::test {
 
@@ -43,5 +46,13 @@ void WriteBytes(const std::filesystem::path& path, const std::string& bytes);
 /// A copy of `path`'s bytes cut to `size`.
 void WriteTruncatedCopy(const std::filesystem::path& from, const std::filesystem::path& to,
                         std::size_t size);
+
+/// A 2 x 2 x 3 m box standing on the ground (z-up), 12 triangles, lower vertices blue and upper
+/// ones red.
+Mesh ColouredBox();
+
+/// Runs `f` and returns the message of the muta::Error it throws; fails the test when it throws
+/// nothing or another exception.
+std::string ErrorOf(const std::function<void()>& f);
 
 }  // namespace muta::test
