@@ -416,8 +416,8 @@ Json RunSfm(const fs::path& images_dir, const std::vector<IngestedImage>& images
     RunColmapMatcher(colmap, db, images, sparse_dir, matcher, options, progress);
     WriteJsonFile(matches_marker, {{"hash", matches_hash}});
   } else {
-    // Our descriptor matcher (same matches as COLMAP's, far faster), then COLMAP's geometric
-    // verification of them.
+    // Our descriptor matcher (exact nearest neighbours, which COLMAP's CPU matcher only
+    // approximates, far more slowly), then COLMAP's geometric verification of the matches.
     std::vector<std::pair<std::string, std::string>> pairs;
     if (matcher == MatcherKind::kExhaustive) {
       pairs = ExhaustivePairs(images);
@@ -431,8 +431,7 @@ Json RunSfm(const fs::path& images_dir, const std::vector<IngestedImage>& images
     const int cores = options.num_threads > 0
                           ? options.num_threads
                           : int(std::max(1u, std::thread::hardware_concurrency()));
-    const std::size_t parts =
-        std::size_t(std::clamp<std::size_t>(pairs.size() / 16, 1, std::size_t(cores)));
+    const std::size_t parts = std::clamp<std::size_t>(pairs.size() / 16, 1, std::size_t(cores));
     std::vector<fs::path> lists, databases;
     for (std::size_t k = 0; k < parts; ++k) {
       lists.push_back(sparse_dir / fmt::format("raw_matches_{}.txt", k));
