@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,6 +25,19 @@ namespace {
 constexpr std::array<std::string_view, 5> kStatusNames = {"pending", "running", "done", "failed",
                                                           "interrupted"};
 constexpr int kJobFormatVersion = 1;
+
+// User + system time of this process (all threads) and of the child processes it has waited
+// for (COLMAP), in seconds.
+double ProcessCpuSeconds() {
+  double total = 0;
+  for (int who : {RUSAGE_SELF, RUSAGE_CHILDREN}) {
+    rusage usage{};
+    if (getrusage(who, &usage) != 0) continue;
+    total += double(usage.ru_utime.tv_sec) + 1e-6 * double(usage.ru_utime.tv_usec) +
+             double(usage.ru_stime.tv_sec) + 1e-6 * double(usage.ru_stime.tv_usec);
+  }
+  return total;
+}
 
 bool IsTempName(const std::string& name) {
   return name.find(".tmp-") != std::string::npos;
@@ -91,6 +105,7 @@ Json JobToJson(const Job& job) {
               {"started", s.started},
               {"finished", s.finished},
               {"seconds", s.seconds},
+              {"cpu_seconds", s.cpu_seconds},
               {"figures", s.figures}};
     if (!s.error.empty()) j["error"] = s.error;
     stages.push_back(std::move(j));
@@ -131,6 +146,7 @@ Job JobFromJson(const Json& json, const std::string& name) {
       r.started = s.value("started", "");
       r.finished = s.value("finished", "");
       r.seconds = s.value("seconds", 0.0);
+      r.cpu_seconds = s.value("cpu_seconds", 0.0);
       r.figures = s.value("figures", Json::object());
       r.error = s.value("error", "");
       MUTA_CHECK(job.Find(r.name) == nullptr)
@@ -289,6 +305,7 @@ std::vector<StageOutcome> RunStages(Workspace& ws, std::span<const StageDef> sta
       auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       };
+      const double cpu0 = ProcessCpuSeconds();
       // `record` may move if the stage adds records; look it up again afterwards.
       try {
         Json figures = stage.run(ws, progress);
@@ -297,15 +314,18 @@ std::vector<StageOutcome> RunStages(Workspace& ws, std::span<const StageDef> sta
         done.figures = figures.is_null() ? Json::object() : std::move(figures);
         done.status = StageStatus::kDone;
         done.seconds = elapsed();
+        done.cpu_seconds = ProcessCpuSeconds() - cpu0;
         done.finished = NowIso8601();
         ws.Save();
-        spdlog::info("{}: done in {:.1f} s", stage.name, done.seconds);
+        spdlog::info("{}: done in {:.1f} s ({:.1f} CPU s)", stage.name, done.seconds,
+                     done.cpu_seconds);
         outcomes.push_back({stage.name, false, done.seconds});
       } catch (const Cancelled&) {
         progress.End();
         StageRecord& r = ws.job().Get(stage.name);
         r.status = StageStatus::kInterrupted;
         r.seconds = elapsed();
+        r.cpu_seconds = ProcessCpuSeconds() - cpu0;
         ws.Save();
         throw;
       } catch (const std::exception& e) {
@@ -314,6 +334,7 @@ std::vector<StageOutcome> RunStages(Workspace& ws, std::span<const StageDef> sta
         r.status = StageStatus::kFailed;
         r.error = e.what();
         r.seconds = elapsed();
+        r.cpu_seconds = ProcessCpuSeconds() - cpu0;
         r.finished = NowIso8601();
         ws.Save();
         throw;

@@ -39,9 +39,10 @@ struct StageRecord {
   std::vector<std::string> outputs;           ///< workspace-relative paths
   std::string started;                        ///< ISO 8601 UTC, empty if never run
   std::string finished;
-  double seconds = 0;                         ///< wall time of the last run
-  Json figures = Json::object();              ///< counts, errors, ... (stage-specific)
-  std::string error;                          ///< message of the last failure
+  double seconds = 0;             ///< wall time of the last run
+  double cpu_seconds = 0;         ///< CPU time (all threads, incl. programs it ran) of the last run
+  Json figures = Json::object();  ///< counts, errors, ... (stage-specific)
+  std::string error;              ///< message of the last failure
 };
 
 /// The whole of muta.job.json (schema in docs/formats.md).

@@ -16,6 +16,7 @@
 #include "core/ply_io.h"
 #include "core/pose.h"
 #include "core/progress.h"
+#include "reconstruct/mvs/patch_match_options.h"
 #include "tests/test_util.h"
 
 namespace muta::reconstruct {
@@ -396,7 +397,11 @@ TEST_CASE("fusion options are checked and presets differ", "[unit][fusion]") {
   o = {};
   o.cache_bytes = 1000;
   CHECK_THROWS_WITH(o.Check(), Contains("cache_bytes"));
-  for (const char* q : {"preview", "standard", "high"}) CHECK_NOTHROW(FusionPreset(q).Check());
+  for (const char* q : {"preview", "standard", "high"}) {
+    CHECK_NOTHROW(FusionPreset(q).Check());
+    // Each preset's MVS writes the maps its fusion reads.
+    if (FusionPreset(q).input_type == "geometric") CHECK(PatchMatchPreset(q).geometric);
+  }
   CHECK(FusionPreset("preview").min_views <= FusionPreset("standard").min_views);
   CHECK(FusionPreset("standard").input_type == "photometric");
   CHECK(FusionPreset("high").max_neighbors > FusionPreset("standard").max_neighbors);

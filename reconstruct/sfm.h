@@ -52,6 +52,12 @@ struct SfmOptions {
   /// Match descriptors with COLMAP's own (much slower) CPU matchers instead of ours; for
   /// comparisons. Either way COLMAP verifies the matches geometrically.
   bool colmap_matcher = false;
+  /// Without `intrinsics`: after mapping, one global bundle adjustment with the principal
+  /// point free (COLMAP's mapper keeps it at the image centre).
+  bool refine_principal_point = true;
+  /// The refined principal point is rejected (the centre kept) when it lands farther than
+  /// this fraction of the longer image side from the centre.
+  double max_principal_point_shift = 0.05;
   /// Worker threads for COLMAP (-1: all cores).
   int num_threads = -1;
 

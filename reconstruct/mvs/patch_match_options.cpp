@@ -72,6 +72,10 @@ PatchMatchOptions PatchMatchPreset(std::string_view quality) {
     o.num_refinement_hypotheses = 3;
   } else if (quality == "standard") {
     o.max_image_size = 2000;
+    // The standard fusion fuses the photometric maps and checks multi-view consistency itself
+    // (FusionPreset, docs/fusion.md), so the geometric pass would double the time for maps that
+    // nothing reads. `high` keeps it.
+    o.geometric = false;
   } else if (quality == "high") {
     o.max_image_size = std::nullopt;
     o.num_iterations = 4;

@@ -88,8 +88,8 @@ struct PatchMatchOptions {
 
 /// Options for `--quality preview|standard|high`. Throws muta::Error for another name.
 /// preview: max 1000 px, fewer iterations and hypotheses; standard: the defaults with max
-/// 2000 px; high: full size, 8 source images, more iterations and hypotheses, 2 geometric
-/// iterations.
+/// 2000 px and no geometric pass (its fusion reads the photometric maps); high: full size,
+/// 8 source images, more iterations and hypotheses, 2 geometric iterations.
 PatchMatchOptions PatchMatchPreset(std::string_view quality);
 
 }  // namespace muta::reconstruct

@@ -149,6 +149,10 @@ TEST_CASE("PatchMatch rejects bad problems and options", "[unit][mvs]") {
   CHECK(PatchMatchPreset("preview").max_image_size.value() <
         PatchMatchPreset("standard").max_image_size.value());
   CHECK_FALSE(PatchMatchPreset("high").max_image_size.has_value());
+  // standard fuses photometric maps (FusionPreset), so it skips the geometric pass.
+  CHECK_FALSE(PatchMatchPreset("standard").geometric);
+  CHECK(PatchMatchPreset("preview").geometric);
+  CHECK(PatchMatchPreset("high").geometric);
   CHECK_THROWS_WITH(PatchMatchPreset("ultra"), Catch::Contains("preview, standard or high"));
 }
 
