@@ -23,6 +23,7 @@ struct GpuObject {
   gl::VertexArray vao;
   gl::Buffer vertices;
   gl::Buffer indices;
+  gl::Buffer face_data;  // one packed uint per triangle (PackFaceData); empty = all observed
   GLsizei index_count = 0;
   gl::Texture texture;
   ColorMode color_mode = kBaseColor;
@@ -30,6 +31,13 @@ struct GpuObject {
   bool casts_shadow = true;
   bool visible = true;
   Box3f bounds;
+};
+
+// What a layer/section setting changes in the shadow map (the split does not).
+struct ShadowKey {
+  bool show_observed = true, show_inferred = true;
+  std::vector<Eigen::Vector4d> planes;
+  bool operator==(const ShadowKey&) const = default;
 };
 
 // Framebuffers for one image size: the metric-depth target (camera z in R32F, single sample),
@@ -136,6 +144,28 @@ std::uint8_t ToSrgb8(float linear) {
   return static_cast<std::uint8_t>(std::lround(255.0f * LinearToSrgb(linear)));
 }
 
+// Layer and section uniforms shared by the colour, depth and shadow programs (the block
+// marked "shared" in the fragment shaders).
+void SetLayerUniforms(GLuint program, const RenderOptions& options, float viewport_width,
+                      bool shadow_pass) {
+  const LayerOptions& layers = options.layers;
+  gl::SetUniform(program, "u_show_observed", layers.show_observed ? 1 : 0);
+  gl::SetUniform(program, "u_show_inferred", layers.show_inferred ? 1 : 0);
+  gl::SetUniform(program, "u_split", shadow_pass ? -1.0f : layers.split);
+  gl::SetUniform(program, "u_viewport_width", viewport_width);
+  const int count = static_cast<int>(options.section_planes.size());
+  gl::SetUniform(program, "u_num_planes", count);
+  if (count > 0) {
+    std::vector<float> planes;
+    for (const Eigen::Vector4d& plane : options.section_planes) {
+      // Unit normal: distances in metres in the shader.
+      const Eigen::Vector4d unit = plane / plane.head<3>().norm();
+      for (int i = 0; i < 4; ++i) planes.push_back(static_cast<float>(unit[i]));
+    }
+    glProgramUniform4fv(program, glGetUniformLocation(program, "u_planes"), count, planes.data());
+  }
+}
+
 }  // namespace
 
 void RenderOptions::Check() const {
@@ -158,6 +188,49 @@ void RenderOptions::Check() const {
   }
   MUTA_CHECK(l.shadow_map_size >= 64 && l.shadow_map_size <= 16384)
       << "Lighting.shadow_map_size must be 64..16384, got " << l.shadow_map_size;
+  MUTA_CHECK(layers.inferred_color.allFinite() && (layers.inferred_color.array() >= 0).all())
+      << "LayerOptions.inferred_color must be finite and >= 0";
+  MUTA_CHECK(std::isfinite(layers.split) && layers.split <= 1)
+      << "LayerOptions.split must be in [0, 1] (or < 0 for off), got " << layers.split;
+  MUTA_CHECK(section_planes.size() <= std::size_t(kMaxSectionPlanes))
+      << "RenderOptions.section_planes: at most " << kMaxSectionPlanes << " planes, got "
+      << section_planes.size();
+  for (const Eigen::Vector4d& plane : section_planes) {
+    MUTA_CHECK(plane.allFinite() && plane.head<3>().norm() > 1e-12)
+        << "RenderOptions.section_planes: a plane (n, d) needs a finite non-zero normal n";
+  }
+  MUTA_CHECK(section_cap_color.allFinite() && (section_cap_color.array() >= 0).all())
+      << "RenderOptions.section_cap_color must be finite and >= 0";
+}
+
+struct PreparedObject::Data {
+  VertexData vertex_data;
+  std::vector<std::uint32_t> face_data;
+  std::optional<Image> texture;
+  bool repeat_texture = true;
+  Eigen::Vector3f base_color;
+  bool casts_shadow = true;
+  bool vertex_colors = false;
+};
+
+PreparedObject::PreparedObject() = default;
+PreparedObject::~PreparedObject() = default;
+PreparedObject::PreparedObject(PreparedObject&&) noexcept = default;
+PreparedObject& PreparedObject::operator=(PreparedObject&&) noexcept = default;
+
+std::size_t PreparedObject::GpuBytes() const {
+  if (!data_) return 0;
+  std::size_t bytes = data_->vertex_data.vertices.size() * sizeof(GpuVertex) +
+                      data_->vertex_data.indices.size() * sizeof(std::uint32_t) +
+                      data_->face_data.size() * sizeof(std::uint32_t);
+  if (data_->texture) {
+    bytes += std::size_t(data_->texture->width) * data_->texture->height * 4 * 4 / 3;
+  }
+  return bytes;
+}
+
+std::size_t PreparedObject::NumFaces() const {
+  return data_ ? data_->vertex_data.indices.size() / 3 : 0;
 }
 
 struct Renderer::Impl {
@@ -173,22 +246,50 @@ struct Renderer::Impl {
   ShadowFit shadow_fit;
   std::uint64_t shadow_scene_version = ~std::uint64_t{0};
   Eigen::Vector3f shadow_sun = Eigen::Vector3f::Zero();
+  ShadowKey shadow_key;
   bool shadow_valid = false;
+  gl::Buffer empty_face_data;  // bound for objects without per-face data
 
   std::optional<UndistortedView> undistorted;  // the last distorted camera's plan
   int max_samples = 1;
   int max_size = 4096;
 
-  GpuObject Upload(const SceneObject& object);
-  bool UpdateShadowMap(const Lighting& lighting);
+  GpuObject Upload(PreparedObject::Data& object);
+  bool UpdateShadowMap(const RenderOptions& options);
   RenderResult RenderPinhole(const Camera& camera, const Rigid3d& cam_from_world,
                              const RenderOptions& options);
+  /// The colour pass into the bound draw framebuffer (viewport set by the caller).
+  void DrawColor(const Eigen::Matrix4f& clip_from_world, const Rigid3d& cam_from_world,
+                 const RenderOptions& options, bool shadows, float viewport_width);
   void DrawObjects(GLuint program, bool shadow_casters_only);
 };
 
-GpuObject Renderer::Impl::Upload(const SceneObject& object) {
+PreparedObject Renderer::Prepare(SceneObject object) {
   object.mesh.Check();
-  const VertexData data = BuildVertexData(object.mesh);
+  PreparedObject prepared;
+  prepared.data_ = std::make_unique<PreparedObject::Data>();
+  PreparedObject::Data& d = *prepared.data_;
+  if (object.texture && !object.texture->Empty()) {
+    const Image& image = *object.texture;
+    MUTA_CHECK(image.channels >= 1 && image.channels <= 4 &&
+               image.pixels.size() == std::size_t(image.width) * image.height * image.channels)
+        << "SceneObject.texture: bad image (" << image.width << "x" << image.height << "x"
+        << image.channels << ")";
+    MUTA_CHECK(!object.mesh.uvs.empty() || object.mesh.faces.empty())
+        << "SceneObject has a texture but its mesh has no UVs";
+    d.texture = std::move(object.texture);
+  }
+  d.vertex_data = BuildVertexData(object.mesh);
+  d.face_data = PackFaceData(object.mesh);
+  d.repeat_texture = object.repeat_texture;
+  d.base_color = object.base_color;
+  d.casts_shadow = object.casts_shadow;
+  d.vertex_colors = !object.mesh.colors.empty();
+  return prepared;
+}
+
+GpuObject Renderer::Impl::Upload(PreparedObject::Data& object) {
+  const VertexData& data = object.vertex_data;
   GpuObject gpu;
   gpu.bounds = data.bounds;
   gpu.casts_shadow = object.casts_shadow;
@@ -204,6 +305,12 @@ GpuObject Renderer::Impl::Upload(const SceneObject& object) {
       gpu.indices.get(),
       static_cast<GLsizeiptr>(std::max<std::size_t>(1, data.indices.size()) * sizeof(GLuint)),
       data.indices.empty() ? nullptr : data.indices.data(), 0);
+  if (!object.face_data.empty()) {
+    gpu.face_data = gl::CreateBuffer();
+    glNamedBufferStorage(gpu.face_data.get(),
+                         static_cast<GLsizeiptr>(object.face_data.size() * sizeof(GLuint)),
+                         object.face_data.data(), 0);
+  }
 
   gpu.vao = gl::CreateVertexArray();
   const GLuint vao = gpu.vao.get();
@@ -220,17 +327,11 @@ GpuObject Renderer::Impl::Upload(const SceneObject& object) {
   attribute(2, 2, GL_FLOAT, GL_FALSE, offsetof(GpuVertex, uv));
   attribute(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, offsetof(GpuVertex, color));
 
-  if (object.texture && !object.texture->Empty()) {
+  if (object.texture) {
     const Image& image = *object.texture;
-    MUTA_CHECK(image.channels >= 1 && image.channels <= 4 &&
-               image.pixels.size() == std::size_t(image.width) * image.height * image.channels)
-        << "SceneObject.texture: bad image (" << image.width << "x" << image.height << "x"
-        << image.channels << ")";
     MUTA_CHECK(image.width <= max_size && image.height <= max_size)
         << "SceneObject.texture is " << image.width << "x" << image.height
         << ", larger than the GL limit " << max_size << "; downscale it";
-    MUTA_CHECK(!object.mesh.uvs.empty() || object.mesh.faces.empty())
-        << "SceneObject has a texture but its mesh has no UVs";
     const int levels =
         1 + static_cast<int>(std::floor(std::log2(std::max(image.width, image.height))));
     gpu.texture = gl::CreateTexture(GL_TEXTURE_2D);
@@ -247,15 +348,18 @@ GpuObject Renderer::Impl::Upload(const SceneObject& object) {
     glTextureParameteri(tex, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_LINEAR);
     glTextureParameteri(tex, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
     gpu.color_mode = kTexture;
-  } else if (!object.mesh.colors.empty()) {
+  } else if (object.vertex_colors) {
     gpu.color_mode = kVertexColor;
   }
   gl::CheckError("uploading a scene object");
   return gpu;
 }
 
-bool Renderer::Impl::UpdateShadowMap(const Lighting& lighting) {
+bool Renderer::Impl::UpdateShadowMap(const RenderOptions& options) {
+  const Lighting& lighting = options.lighting;
   if (!lighting.shadows) return false;
+  const ShadowKey key{options.layers.show_observed, options.layers.show_inferred,
+                      options.section_planes};
   Box3f casters;
   for (const auto& [id, object] : objects) {
     if (!object.visible || !object.casts_shadow || object.index_count == 0) continue;
@@ -266,9 +370,11 @@ bool Renderer::Impl::UpdateShadowMap(const Lighting& lighting) {
   const Eigen::Vector3f sun = lighting.sun_direction.normalized();
   const int size = std::min(lighting.shadow_map_size, max_size);
   if (shadow_valid && shadow_scene_version == scene_version && shadow_sun == sun &&
-      shadow_map.size() == size) {
+      shadow_map.size() == size && shadow_key == key) {
     return true;
   }
+  GLint previous_framebuffer = 0;
+  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &previous_framebuffer);
   shadow_map.Allocate(size);
   shadow_fit = FitShadow(casters, sun, size);
 
@@ -283,13 +389,16 @@ bool Renderer::Impl::UpdateShadowMap(const Lighting& lighting) {
   glEnable(GL_POLYGON_OFFSET_FILL);
   glPolygonOffset(1.5f, 2.0f);
   gl::SetUniform(shadow_program.get(), "u_clip_from_world", shadow_fit.clip_from_world);
+  SetLayerUniforms(shadow_program.get(), options, static_cast<float>(size), true);
   DrawObjects(shadow_program.get(), true);
   glDisable(GL_POLYGON_OFFSET_FILL);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(previous_framebuffer));
   gl::CheckError("rendering the shadow map");
 
   shadow_valid = true;
   shadow_scene_version = scene_version;
   shadow_sun = sun;
+  shadow_key = key;
   return true;
 }
 
@@ -303,10 +412,47 @@ void Renderer::Impl::DrawObjects(GLuint program, bool shadow_casters_only) {
       gl::SetUniform(program, "u_base_color", object.base_color);
       glBindTextureUnit(0, object.texture.get());
     }
+    const bool has_face_data = static_cast<bool>(object.face_data);
+    gl::SetUniform(program, "u_has_face_data", has_face_data ? 1 : 0);
+    glBindBufferBase(GL_SHADER_STORAGE_BUFFER, 0,
+                     has_face_data ? object.face_data.get() : empty_face_data.get());
     glBindVertexArray(object.vao.get());
     glDrawElements(GL_TRIANGLES, object.index_count, GL_UNSIGNED_INT, nullptr);
   }
   glBindVertexArray(0);
+}
+
+void Renderer::Impl::DrawColor(const Eigen::Matrix4f& clip_from_world,
+                               const Rigid3d& cam_from_world, const RenderOptions& options,
+                               bool shadows, float viewport_width) {
+  const Lighting& lighting = options.lighting;
+  const GLuint mp = mesh_program.get();
+  gl::SetUniform(mp, "u_clip_from_world", clip_from_world);
+  gl::SetUniform(mp, "u_cam_from_world", Eigen::Matrix4f(Matrix4(cam_from_world).cast<float>()));
+  gl::SetUniform(mp, "u_eye", Eigen::Vector3f(CameraCenter(cam_from_world).cast<float>()));
+  gl::SetUniform(mp, "u_sun_direction", Eigen::Vector3f(lighting.sun_direction.normalized()));
+  gl::SetUniform(mp, "u_sun_irradiance",
+                 Eigen::Vector3f(lighting.sun_color * lighting.sun_intensity));
+  gl::SetUniform(mp, "u_sky_ambient",
+                 Eigen::Vector3f(lighting.sky_color * lighting.ambient_intensity));
+  gl::SetUniform(mp, "u_ground_ambient",
+                 Eigen::Vector3f(lighting.ground_color * lighting.ambient_intensity));
+  gl::SetUniform(mp, "u_texture", 0);
+  gl::SetUniform(mp, "u_shadow_map", 1);
+  gl::SetUniform(mp, "u_shadows", shadows ? 1 : 0);
+  if (shadows) {
+    gl::SetUniform(mp, "u_shadow_from_world", shadow_fit.shadow_from_world);
+    gl::SetUniform(mp, "u_shadow_texel", shadow_fit.texel_metres);
+    gl::SetUniform(mp, "u_shadow_texel_uv", 1.0f / static_cast<float>(shadow_map.size()));
+    glBindTextureUnit(1, shadow_map.texture());
+  }
+  const LayerOptions& layers = options.layers;
+  gl::SetUniform(mp, "u_highlight_inferred", layers.highlight_inferred ? 1 : 0);
+  gl::SetUniform(mp, "u_inferred_color", layers.inferred_color);
+  gl::SetUniform(mp, "u_heatmap", layers.confidence_heatmap ? 1 : 0);
+  gl::SetUniform(mp, "u_cap_color", options.section_cap_color);
+  SetLayerUniforms(mp, options, viewport_width, false);
+  DrawObjects(mp, false);
 }
 
 RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& cam_from_world,
@@ -327,14 +473,13 @@ RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& 
   glDisable(GL_FRAMEBUFFER_SRGB);
   glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
 
-  const bool shadows = UpdateShadowMap(lighting);
+  const bool shadows = UpdateShadowMap(options);
   AllocateTargets(targets, width, height, samples);
 
   const Eigen::Matrix4d cam_from_world_m = Matrix4(cam_from_world);
   const Eigen::Matrix4f clip_from_world =
       (ClipFromCamera(camera, options.near_m, options.far_m) * cam_from_world_m).cast<float>();
   const Eigen::Matrix4f cam_from_world_f = cam_from_world_m.cast<float>();
-  const Eigen::Vector3f eye = CameraCenter(cam_from_world).cast<float>();
   const float zero = 0.0f;
   glViewport(0, 0, width, height);
   glEnable(GL_DEPTH_TEST);
@@ -345,6 +490,7 @@ RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& 
   const GLuint dp = depth_program.get();
   gl::SetUniform(dp, "u_clip_from_world", clip_from_world);
   gl::SetUniform(dp, "u_cam_from_world", cam_from_world_f);
+  SetLayerUniforms(dp, options, static_cast<float>(width), false);
   glBindFramebuffer(GL_FRAMEBUFFER, targets.depth_fbo.get());
   glClearNamedFramebufferfv(targets.depth_fbo.get(), GL_COLOR, 0, &zero);
   glClearNamedFramebufferfv(targets.depth_fbo.get(), GL_DEPTH, 0, &zero);
@@ -353,26 +499,6 @@ RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& 
 
   // 2. Colour (multisampled when samples > 1). The sRGB framebuffer encodes the shader's
   // linear output.
-  const GLuint mp = mesh_program.get();
-  gl::SetUniform(mp, "u_clip_from_world", clip_from_world);
-  gl::SetUniform(mp, "u_cam_from_world", cam_from_world_f);
-  gl::SetUniform(mp, "u_eye", eye);
-  gl::SetUniform(mp, "u_sun_direction", Eigen::Vector3f(lighting.sun_direction.normalized()));
-  gl::SetUniform(mp, "u_sun_irradiance",
-                 Eigen::Vector3f(lighting.sun_color * lighting.sun_intensity));
-  gl::SetUniform(mp, "u_sky_ambient",
-                 Eigen::Vector3f(lighting.sky_color * lighting.ambient_intensity));
-  gl::SetUniform(mp, "u_ground_ambient",
-                 Eigen::Vector3f(lighting.ground_color * lighting.ambient_intensity));
-  gl::SetUniform(mp, "u_texture", 0);
-  gl::SetUniform(mp, "u_shadow_map", 1);
-  gl::SetUniform(mp, "u_shadows", shadows ? 1 : 0);
-  if (shadows) {
-    gl::SetUniform(mp, "u_shadow_from_world", shadow_fit.shadow_from_world);
-    gl::SetUniform(mp, "u_shadow_texel", shadow_fit.texel_metres);
-    gl::SetUniform(mp, "u_shadow_texel_uv", 1.0f / static_cast<float>(shadow_map.size()));
-    glBindTextureUnit(1, shadow_map.texture());
-  }
   glEnable(GL_FRAMEBUFFER_SRGB);
   glEnable(GL_MULTISAMPLE);
   const Eigen::Vector4f background(lighting.background.x(), lighting.background.y(),
@@ -380,7 +506,7 @@ RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& 
   glBindFramebuffer(GL_FRAMEBUFFER, targets.color_fbo.get());
   glClearNamedFramebufferfv(targets.color_fbo.get(), GL_COLOR, 0, background.data());
   glClearNamedFramebufferfv(targets.color_fbo.get(), GL_DEPTH, 0, &zero);
-  DrawObjects(mp, false);
+  DrawColor(clip_from_world, cam_from_world, options, shadows, static_cast<float>(width));
   GLuint read_fbo = targets.color_fbo.get();
   if (samples > 1) {
     // Resolve with sRGB conversion on: samples are averaged in linear light.
@@ -428,6 +554,9 @@ Renderer::Renderer() : impl_(std::make_unique<Impl>()) {
   impl_->mesh_program = gl::LoadProgram("mesh.vert", "mesh.frag");
   impl_->depth_program = gl::LoadProgram("mesh.vert", "depth.frag");
   impl_->shadow_program = gl::LoadProgram("shadow.vert", "shadow.frag");
+  impl_->empty_face_data = gl::CreateBuffer();
+  const GLuint observed = 0xFFFF0000u;  // observed, confidence 1
+  glNamedBufferStorage(impl_->empty_face_data.get(), sizeof(observed), &observed, 0);
   glGetIntegerv(GL_MAX_SAMPLES, &impl_->max_samples);
   GLint max_renderbuffer = 0, max_texture = 0, max_viewport[2] = {0, 0};
   glGetIntegerv(GL_MAX_RENDERBUFFER_SIZE, &max_renderbuffer);
@@ -441,9 +570,12 @@ Renderer::~Renderer() = default;
 
 std::vector<int> Renderer::Add(std::vector<SceneObject> objects) {
   // All or nothing: a bad object leaves the scene as it was.
+  std::vector<PreparedObject> prepared;
+  prepared.reserve(objects.size());
+  for (SceneObject& object : objects) prepared.push_back(Prepare(std::move(object)));
   std::vector<GpuObject> uploaded;
-  uploaded.reserve(objects.size());
-  for (const SceneObject& object : objects) uploaded.push_back(impl_->Upload(object));
+  uploaded.reserve(prepared.size());
+  for (PreparedObject& object : prepared) uploaded.push_back(impl_->Upload(*object.data_));
   std::vector<int> ids;
   ids.reserve(uploaded.size());
   for (GpuObject& gpu : uploaded) {
@@ -453,6 +585,27 @@ std::vector<int> Renderer::Add(std::vector<SceneObject> objects) {
   }
   ++impl_->scene_version;
   return ids;
+}
+
+int Renderer::Add(PreparedObject object) {
+  MUTA_CHECK(object.data_ != nullptr) << "Renderer::Add: the PreparedObject is empty (moved from?)";
+  GpuObject gpu = impl_->Upload(*object.data_);
+  const int id = impl_->next_id++;
+  impl_->objects.emplace(id, std::move(gpu));
+  ++impl_->scene_version;
+  return id;
+}
+
+void Renderer::Remove(int id) {
+  const auto it = impl_->objects.find(id);
+  MUTA_CHECK(it != impl_->objects.end()) << "Renderer::Remove: no object with id " << id;
+  const bool visible = it->second.visible;
+  impl_->objects.erase(it);
+  if (visible) ++impl_->scene_version;
+}
+
+int Renderer::NumObjects() const {
+  return static_cast<int>(impl_->objects.size());
 }
 
 void Renderer::Clear() {
@@ -496,6 +649,52 @@ RenderResult Renderer::Render(const Camera& camera, const Rigid3d& cam_from_worl
   const Eigen::Vector3f& bg = options.lighting.background;
   return ResampleDistorted(*impl_->undistorted, pinhole,
                            Color3u8(ToSrgb8(bg.x()), ToSrgb8(bg.y()), ToSrgb8(bg.z())));
+}
+
+void Renderer::Draw(const Camera& camera, const Rigid3d& cam_from_world,
+                    const RenderOptions& options, int framebuffer_width, int framebuffer_height) {
+  options.Check();
+  camera.Check();
+  MUTA_CHECK(framebuffer_width > 0 && framebuffer_height > 0 &&
+             framebuffer_width <= impl_->max_size && framebuffer_height <= impl_->max_size)
+      << "Renderer::Draw: framebuffer size " << framebuffer_width << "x" << framebuffer_height
+      << " must be positive and at most " << impl_->max_size;
+  MUTA_CHECK(cam_from_world.rotation.coeffs().allFinite() &&
+             cam_from_world.rotation.norm() > 1e-9 && cam_from_world.translation.allFinite())
+      << "camera pose is not finite";
+  Rigid3d pose = cam_from_world;
+  pose.rotation.normalize();
+  GLint target = 0;
+  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
+
+  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
+  glDisable(GL_CULL_FACE);
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+  glDisable(GL_STENCIL_TEST);
+  glDisable(GL_FRAMEBUFFER_SRGB);
+  glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+  const bool shadows = impl_->UpdateShadowMap(options);
+
+  // ClipFromCamera normalises by the camera's size: the viewport's size only scales it.
+  const Eigen::Matrix4f clip_from_world =
+      (ClipFromCamera(camera, options.near_m, options.far_m) * Matrix4(pose)).cast<float>();
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, static_cast<GLuint>(target));
+  glViewport(0, 0, framebuffer_width, framebuffer_height);
+  glEnable(GL_DEPTH_TEST);
+  glDepthMask(GL_TRUE);
+  glDepthFunc(GL_GREATER);
+  glEnable(GL_FRAMEBUFFER_SRGB);
+  const Eigen::Vector3f& bg = options.lighting.background;
+  glClearColor(bg.x(), bg.y(), bg.z(), 1.0f);
+  glClearDepth(0.0);
+  glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+  impl_->DrawColor(clip_from_world, pose, options, shadows, static_cast<float>(framebuffer_width));
+  glDisable(GL_FRAMEBUFFER_SRGB);
+  glClearDepth(1.0);
+  glDepthFunc(GL_LESS);
+  glClipControl(GL_LOWER_LEFT, GL_NEGATIVE_ONE_TO_ONE);
+  gl::CheckError("Renderer::Draw");
 }
 
 }  // namespace muta::render

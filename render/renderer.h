@@ -10,6 +10,7 @@
 //
 // A Renderer needs a current GlContext (gl_context.h) for its whole life.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -48,17 +49,66 @@ struct Lighting {
   Eigen::Vector3f background = {0.78f, 0.85f, 0.93f};  ///< linear RGB of empty pixels
 };
 
+/// Provenance layers (DESIGN.md "Provenance"): what is drawn and how inferred triangles look.
+/// Per-face provenance and confidence (Mesh::provenance, Mesh::confidence) reach the shaders
+/// through a per-primitive buffer (one packed uint per triangle, read with gl_PrimitiveID);
+/// objects without them are observed with confidence 1.
+struct LayerOptions {
+  bool show_observed = true;  ///< draw observed triangles
+  bool show_inferred = true;  ///< draw inferred triangles (any inferred class)
+  /// Inferred triangles take `inferred_color` (lit like any surface) instead of their own.
+  bool highlight_inferred = false;
+  Eigen::Vector3f inferred_color = {1.0f, 0.35f, 0.1f};  ///< linear RGB in [0,1]
+  /// Colour every triangle by its confidence: 0 red, 0.5 yellow, 1 green (overrides the
+  /// highlight; hidden layers stay hidden).
+  bool confidence_heatmap = false;
+  /// Split-screen comparison: at image x < split * width only observed triangles are drawn
+  /// (the original); right of it everything, inferred highlighted (the restoration). In [0,1];
+  /// < 0 = off.
+  float split = -1;
+};
+
 struct RenderOptions {
   double near_m = 0.05;  ///< near plane, metres
   double far_m = 1000;   ///< far plane, metres
   int samples = 4;       ///< MSAA samples for colour (depth is from a single-sample pass)
   Lighting lighting;
+  LayerOptions layers;
+  /// Section planes (world, z-up metres) (n, d) with n·x + d = 0: whatever lies on the positive
+  /// side (n·x + d > 0) is cut away, in every pass (colour, depth, shadows). Where a cut opens a
+  /// closed surface its inside (the back faces seen through the cut) is drawn as a flat cap in
+  /// `section_cap_color`, lit as if it faced along -n. At most kMaxSectionPlanes; n need not be
+  /// unit length but must not be zero.
+  std::vector<Eigen::Vector4d> section_planes;
+  Eigen::Vector3f section_cap_color = {0.62f, 0.2f, 0.16f};  ///< linear RGB
   void Check() const;
 };
+
+inline constexpr int kMaxSectionPlanes = 8;
 
 struct RenderResult {
   Image color;     ///< width x height x 3, sRGB
   FloatMap depth;  ///< width x height x 1, metres along the camera z axis, 0 = background
+};
+
+/// The CPU half of uploading a SceneObject (interleaved vertices, normals, per-face data),
+/// made by Renderer::Prepare on any thread; Renderer::Add(PreparedObject) does the GL half.
+class PreparedObject {
+ public:
+  PreparedObject();
+  ~PreparedObject();
+  PreparedObject(PreparedObject&&) noexcept;
+  PreparedObject& operator=(PreparedObject&&) noexcept;
+  /// GPU memory the object will take once added (vertex, index and per-face buffers,
+  /// texture with mipmaps), bytes.
+  std::size_t GpuBytes() const;
+  std::size_t NumFaces() const;
+
+  struct Data;  ///< opaque (defined in renderer.cpp)
+
+ private:
+  friend class Renderer;
+  std::unique_ptr<Data> data_;
 };
 
 class Renderer {
@@ -71,6 +121,15 @@ class Renderer {
 
   /// Uploads objects; returns their ids. Replaces nothing: call Clear() to start over.
   std::vector<int> Add(std::vector<SceneObject> objects);
+  /// Checks and prepares `object` for Add without GL: thread-safe, for background loaders.
+  /// Throws muta::Error for an invalid mesh or texture.
+  static PreparedObject Prepare(SceneObject object);
+  /// Uploads a prepared object; returns its id.
+  int Add(PreparedObject object);
+  /// Removes one object and frees its GPU memory; unknown ids are an error.
+  void Remove(int id);
+  /// Number of objects (visible or not).
+  int NumObjects() const;
   void Clear();
   /// Hides or shows an object (e.g. the ground when rendering depth of the building only).
   void SetVisible(int id, bool visible);
@@ -78,6 +137,18 @@ class Renderer {
   /// Renders the scene as `camera` at `cam_from_world` sees it (image size = camera size).
   RenderResult Render(const Camera& camera, const Rigid3d& cam_from_world,
                       const RenderOptions& options = {});
+
+  /// Draws the scene into the framebuffer bound to GL_DRAW_FRAMEBUFFER (the window's default
+  /// framebuffer for a viewer) over a `framebuffer_width` x `framebuffer_height` viewport,
+  /// without read-back and without the metric depth pass. The camera's intrinsics are scaled
+  /// to the viewport, so a camera of the window's size in points works on a HiDPI framebuffer.
+  /// Pinhole projection only (the distortion of a distorted camera is ignored). Writes linear
+  /// colour through GL_FRAMEBUFFER_SRGB: ask for an sRGB-capable framebuffer (GLFW_SRGB_CAPABLE)
+  /// to get the same colours as Render(). MSAA is the framebuffer's own. Leaves depth test on,
+  /// the GL_LESS depth function and the default clip control restored, and the draw
+  /// framebuffer binding as it found it.
+  void Draw(const Camera& camera, const Rigid3d& cam_from_world, const RenderOptions& options,
+            int framebuffer_width, int framebuffer_height);
 
  private:
   struct Impl;

@@ -1,5 +1,6 @@
 #include "render/vertex_data.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -113,6 +114,21 @@ VertexData BuildVertexData(const Mesh& mesh, float crease_angle_deg) {
       }
       out.indices[corners[i]] = index;
     }
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> PackFaceData(const Mesh& mesh) {
+  std::vector<std::uint32_t> out;
+  if (mesh.provenance.empty() && mesh.confidence.empty()) return out;
+  out.resize(mesh.NumFaces());
+  for (std::size_t f = 0; f < out.size(); ++f) {
+    const std::uint32_t p =
+        mesh.provenance.empty() ? 0u : static_cast<std::uint32_t>(mesh.provenance[f]);
+    const float c = mesh.confidence.empty() ? 1.0f : mesh.confidence[f];
+    const float clamped = std::isfinite(c) ? std::clamp(c, 0.0f, 1.0f) : 0.0f;
+    const auto unorm = static_cast<std::uint32_t>(std::lround(clamped * 65535.0f));
+    out[f] = (p & 0xFFu) | (unorm << 16);
   }
   return out;
 }

@@ -31,4 +31,9 @@ struct VertexData {
 /// UVs (0, 0).
 VertexData BuildVertexData(const Mesh& mesh, float crease_angle_deg = 40.0f);
 
+/// Per-face data for the shaders' per-primitive buffer (gl_PrimitiveID = face index): bits 0-7
+/// the provenance class (Provenance as uint8), bits 16-31 the confidence as unorm16. Empty when
+/// the mesh has neither provenance nor confidence (then every face is observed, confidence 1).
+std::vector<std::uint32_t> PackFaceData(const Mesh& mesh);
+
 }  // namespace muta::render

@@ -21,10 +21,15 @@ PACKAGES=(
   # running the window backend without a display
   libegl-dev libopengl-dev libgl-dev libepoxy-dev libglfw3-dev libegl-mesa0 libgl1-mesa-dri
   xvfb xauth
+  # the desktop viewer's UI: Dear ImGui (static library with its GLFW and OpenGL 3 backends)
+  libimgui-dev
   # OpenXR: the Khronos loader and headers, its core validation layer (tests of xr/sim and
   # `muta xr`), openxr_runtime_list, and Xlib for the GLX binding
   libopenxr-dev libopenxr-loader1 openxr-layer-corevalidation libopenxr-utils libx11-dev
 )
+# CesiumJS check of the exported tileset (tools/cesium): Debian's Chromium, driven headless by
+# puppeteer-core with software WebGL (SwiftShader, built into Chromium)
+PACKAGES+=(chromium)
 # glTF-Validator for the export tests (tools/validate): node and npm from Debian, unless a node
 # and npm are already installed (e.g. NodeSource's nodejs, which conflicts with Debian's npm)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

@@ -183,7 +183,7 @@ TEST_CASE("muta export writes site.json with layers, provenance and a viewpoint"
   CHECK(site["tileset"] == "tileset.json");
   CHECK(site["model"] == "model.glb");
   CHECK(site["annotations"].empty());
-  CHECK(site["levels"].empty());
+  CHECK(site["levels"].size() == 2);  // the two storeys' floors (reconstruct/tiles/site_levels)
   REQUIRE(site["layers"].size() == 2);
   CHECK(site["layers"][0]["id"] == "observed");
   CHECK(site["layers"][0]["triangles"] == input.at(Provenance::kObserved));

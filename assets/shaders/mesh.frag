@@ -27,6 +27,40 @@ uniform float u_shadow_texel_uv;         // 1 / shadow-map size
 
 layout(location = 0) out vec4 o_color;
 
+// Provenance layers: inferred highlight colour, confidence heat map; section caps.
+uniform int u_highlight_inferred;  // 0 or 1
+uniform vec3 u_inferred_color;     // linear RGB
+uniform int u_heatmap;             // 0 or 1
+uniform vec3 u_cap_color;          // linear RGB
+
+// ---- layers and sections (the same block in mesh.frag, depth.frag and shadow.frag) ----
+// Per-face data (render/vertex_data.h PackFaceData): one uint per triangle, indexed by
+// gl_PrimitiveID: bits 0-7 provenance class (0 = observed), bits 16-31 confidence (unorm16).
+layout(std430, binding = 0) readonly buffer FaceData { uint face_data[]; };
+uniform int u_has_face_data;      // 0: every face observed, confidence 1
+uniform int u_show_observed;      // 0 or 1
+uniform int u_show_inferred;      // 0 or 1
+uniform float u_split;            // split-screen position in [0,1] of the viewport; < 0 off
+uniform float u_viewport_width;   // pixels
+uniform int u_num_planes;         // section planes in use
+uniform vec4 u_planes[8];         // world n.x + d = 0; the positive side is cut away
+
+uint FaceWord() { return u_has_face_data != 0 ? face_data[gl_PrimitiveID] : 0xFFFF0000u; }
+bool FaceInferred(uint word) { return (word & 0xFFu) != 0u; }
+float FaceConfidence(uint word) { return float(word >> 16) / 65535.0; }
+bool LeftOfSplit() { return u_split >= 0.0 && gl_FragCoord.x < u_split * u_viewport_width; }
+
+// True when the fragment is cut away by a section plane or its layer is hidden.
+bool Removed(vec3 world, uint word) {
+  for (int i = 0; i < u_num_planes; ++i) {
+    if (dot(u_planes[i].xyz, world) + u_planes[i].w > 0.0) return true;
+  }
+  bool inferred = FaceInferred(word);
+  if (inferred ? u_show_inferred == 0 : u_show_observed == 0) return true;
+  return inferred && LeftOfSplit();
+}
+// ---- end of the shared block ----
+
 const float kPi = 3.14159265358979;
 
 float SunVisibility(vec3 geometric_normal, float n_dot_l) {
@@ -53,10 +87,22 @@ vec3 Shoulder(vec3 c) {
   return min(c, vec3(0.8)) + 0.2 * (1.0 - exp(-over / 0.2));
 }
 
+// Confidence 0 red, 0.5 yellow, 1 green (linear RGB).
+vec3 Heat(float c) {
+  const vec3 red = vec3(0.85, 0.03, 0.02), yellow = vec3(0.9, 0.75, 0.02),
+             green = vec3(0.05, 0.55, 0.08);
+  return c < 0.5 ? mix(red, yellow, 2.0 * c) : mix(yellow, green, 2.0 * c - 1.0);
+}
+
 void main() {
+  uint word = FaceWord();
+  if (Removed(v_world, word)) discard;
   vec3 albedo = u_base_color;
   if (u_color_mode == 1) albedo = v_color;
   if (u_color_mode == 2) albedo = texture(u_texture, v_uv).rgb;
+  bool inferred = FaceInferred(word);
+  if (inferred && (u_highlight_inferred != 0 || u_split >= 0.0)) albedo = u_inferred_color;
+  if (u_heatmap != 0) albedo = Heat(FaceConfidence(word));
 
   // The side we see faces the camera: orient the geometric normal to the eye, and the
   // interpolated normal to the same side (meshes may be two-sided or wound inconsistently).
@@ -67,6 +113,22 @@ void main() {
   if (dot(ng, to_eye) < 0.0) ng = -ng;
   vec3 n = normalize(v_normal);
   if (dot(n, ng) < 0.0) n = -n;
+  // A back face seen while sections are on: the inside of a closed surface exposed by a cut.
+  // Draw it as a flat cap facing out of the nearest plane.
+  if (u_num_planes > 0 && !gl_FrontFacing) {
+    int nearest = 0;
+    float best = 1e30;
+    for (int i = 0; i < u_num_planes; ++i) {
+      float d = abs(dot(u_planes[i].xyz, v_world) + u_planes[i].w) / length(u_planes[i].xyz);
+      if (d < best) {
+        best = d;
+        nearest = i;
+      }
+    }
+    albedo = u_cap_color;
+    ng = normalize(u_planes[nearest].xyz);
+    n = ng;
+  }
 
   vec3 l = u_sun_direction;
   float n_dot_l = max(dot(n, l), 0.0);

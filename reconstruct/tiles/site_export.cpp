@@ -23,6 +23,7 @@
 #include "core/site_io.h"
 #include "core/version.h"
 #include "core/workspace.h"
+#include "reconstruct/tiles/site_levels.h"
 #include "reconstruct/tiles/tile_glb.h"
 
 namespace muta::reconstruct {
@@ -314,6 +315,13 @@ SiteExportSummary ExportSite(const Mesh& mesh, const std::optional<Image>& textu
                            {"geometric_error_m", l.geometric_error_m}});
   }
   const Box3f full = BoundingBox(mesh.vertices);
+  // The default three-quarter view first, then the sides, above and a close-up; floor levels.
+  Json viewpoints = Json::array({DefaultViewpoint(full)});
+  for (const SiteViewpoint& v : DefaultViewpoints(mesh)) viewpoints.push_back(v.ToJson());
+  Json site_levels = Json::array();  // floor detection works in metres: not for unscaled models
+  if (!options.unscaled) {
+    for (const SiteLevel& l : DetectLevels(mesh)) site_levels.push_back(l.ToJson());
+  }
   Json site_json = {
       {"format", "muta.site"},
       {"version", 1},
@@ -337,9 +345,9 @@ SiteExportSummary ExportSite(const Mesh& mesh, const std::optional<Image>& textu
                                {"classes", inferred_classes},
                                {"triangles", inferred}}})},
       {"provenance", provenance},
-      {"viewpoints", Json::array({DefaultViewpoint(full)})},
+      {"viewpoints", std::move(viewpoints)},
       {"annotations", Json::array()},
-      {"levels", Json::array()},
+      {"levels", std::move(site_levels)},
       {"lod",
        {{"depth", depth},
         {"tiles", tree.nodes.size()},

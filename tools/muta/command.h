@@ -39,6 +39,7 @@ CommandSpec InfoCommand();
 CommandSpec SynthCommand();
 CommandSpec RenderCommand();
 CommandSpec ReconstructCommand();
+CommandSpec ViewCommand();
 
 /// Exit codes (documented in README.md).
 inline constexpr int kExitOk = 0;

@@ -12,6 +12,7 @@ const std::vector<CommandSpec>& Commands() {
       InfoCommand(),
       SynthCommand(),
       RenderCommand(),
+      ViewCommand(),
       ReportCommand(),
   };
   return commands;

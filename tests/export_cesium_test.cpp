@@ -1,0 +1,143 @@
+// The exported site bundle loads and draws in CesiumJS: tools/cesium/run.js serves the bundle
+// and Cesium on 127.0.0.1, opens it in headless Chromium (software WebGL), fully offline, waits
+// until the tileset has loaded every tile the view needs and takes screenshots. The test checks
+// the report (no load errors, no request leaving the machine) and the screenshots' pixels: the
+// model covers the centre, observed triangles are grey and inferred ones orange (the page
+// styles triangles by their EXT_structural_metadata provenance). Skipped with a message when
+// node, Chromium or tools/cesium/node_modules are missing.
+#include <cstdlib>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+
+#include "core/image_io.h"
+#include "core/json.h"
+#include "tests/export_test_util.h"
+#include "tests/test_util.h"
+
+namespace muta::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// `node` on PATH, or empty.
+fs::path FindNodeOnPath() {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return {};
+  std::stringstream dirs(path);
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    for (const char* name : {"node", "nodejs"}) {
+      const fs::path candidate = fs::path(dir) / name;
+      std::error_code ec;
+      if (fs::is_regular_file(candidate, ec) &&
+          (fs::status(candidate, ec).permissions() & fs::perms::owner_exec) != fs::perms::none) {
+        return candidate;
+      }
+    }
+  }
+  return {};
+}
+
+// The page's clear colour (tools/cesium/page/page.js kClear).
+constexpr int kClear[3] = {20, 30, 70};
+
+struct PixelFigures {
+  double centre_drawn = 0;  ///< fraction of the centre half (in x and y) that is not background
+  double drawn = 0;         ///< fraction of the whole image that is not background
+  double inferred = 0;      ///< fraction of drawn pixels that are orange (inferred)
+  double observed = 0;      ///< fraction of drawn pixels that are grey (observed)
+  double unknown = 0;       ///< fraction of drawn pixels that are magenta (no provenance)
+};
+
+PixelFigures Measure(const Image& image) {
+  PixelFigures p;
+  std::size_t drawn = 0, centre = 0, centre_drawn = 0, inferred = 0, observed = 0, unknown = 0;
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      const int r = image.at(x, y, 0), g = image.at(x, y, 1), b = image.at(x, y, 2);
+      const bool background = std::abs(r - kClear[0]) <= 12 && std::abs(g - kClear[1]) <= 12 &&
+                              std::abs(b - kClear[2]) <= 12;
+      const bool in_centre = x >= image.width / 4 && x < 3 * image.width / 4 &&
+                             y >= image.height / 4 && y < 3 * image.height / 4;
+      centre += in_centre ? 1 : 0;
+      if (background) continue;
+      ++drawn;
+      centre_drawn += in_centre ? 1 : 0;
+      if (r > 60 && g > r / 4 && g < 3 * r / 4 && b < r / 3) ++inferred;
+      if (r > 70 && std::abs(r - g) < 16 && std::abs(g - b) < 20) ++observed;
+      if (r > 60 && b > 60 && 2 * g < std::min(r, b)) ++unknown;
+    }
+  }
+  const auto pixels = double(image.width) * double(image.height);
+  p.drawn = double(drawn) / pixels;
+  p.centre_drawn = double(centre_drawn) / double(std::max<std::size_t>(centre, 1));
+  p.inferred = double(inferred) / double(std::max<std::size_t>(drawn, 1));
+  p.observed = double(observed) / double(std::max<std::size_t>(drawn, 1));
+  p.unknown = double(unknown) / double(std::max<std::size_t>(drawn, 1));
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("the exported tileset loads and draws in CesiumJS, offline", "[gl]") {
+  const fs::path tool = fs::path(MUTA_SOURCE_DIR) / "tools" / "cesium";
+  const fs::path node = FindNodeOnPath();
+  const char* chromium_env = std::getenv("MUTA_CHROMIUM");
+  const fs::path chromium = chromium_env != nullptr ? chromium_env : "/usr/bin/chromium";
+  const bool modules = fs::exists(tool / "node_modules" / "cesium" / "package.json") &&
+                       fs::exists(tool / "node_modules" / "puppeteer-core" / "package.json");
+  if (node.empty() || !fs::exists(chromium) || !modules) {
+    WARN("skipped: " << (node.empty()            ? "no node on PATH"
+                         : !fs::exists(chromium) ? "no Chromium at " + chromium.string()
+                                                 : "no tools/cesium/node_modules")
+                     << "; run scripts/install-deps.sh and tools/cesium/install.sh");
+    SUCCEED("skipped");
+    return;
+  }
+
+  const ExportedPagoda& e = ExportedPagodaSite();  // labelled 2-storey pagoda, 31 tiles
+  TempDir out("cesium");
+  // The default view, and the close-up with a small screen-space error so that deeper tiles
+  // load too.
+  const CommandResult r =
+      RunProgram(node.string(), {(tool / "run.js").string(), e.site.string(), "--out",
+                                 out.path().string(), "--view", "three-quarter,close-up", "--width",
+                                 "800", "--height", "600", "--sse", "1"});
+  INFO(r.err);
+  INFO(r.out.substr(0, 6000));
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));  // 2 = could not run
+  const Json report = ParseJson(r.out, "tools/cesium/run.js output");
+  CHECK(report["errors"].empty());
+  CHECK(report["blocked_requests"].empty());
+  CHECK(report["ok"] == true);
+  CHECK(r.exit_code == 0);
+  REQUIRE(report["views"].size() == 2);
+
+  for (const Json& view : report["views"]) {
+    const std::string name = view["view"].get<std::string>();
+    CAPTURE(name);
+    CHECK(view["tiles_loaded"] == true);
+    CHECK(view["tiles_failed"] == 0);
+    CHECK(view["tiles_selected"].get<int>() >= 1);
+    CHECK(view["triangles_drawn"].get<double>() > 1000);
+    const fs::path png = view["screenshot"].get<std::string>();
+    REQUIRE(fs::exists(png));
+    const Image image = ReadImage(png);
+    CHECK(image.width == 800);
+    CHECK(image.height == 600);
+    const PixelFigures p = Measure(image);
+    CAPTURE(p.drawn, p.centre_drawn, p.inferred, p.observed, p.unknown);
+    // The model fills much of the centre; observed grey and inferred orange are both drawn, and
+    // nothing lacks provenance.
+    CHECK(p.centre_drawn > (name == "close-up" ? 0.5 : 0.25));
+    CHECK(p.observed > 0.2);
+    CHECK(p.inferred > 0.02);
+    CHECK(p.unknown < 0.001);
+  }
+  // The close-up needs more detail than the overview: the finer tiles were loaded and drawn.
+  CHECK(report["views"][1]["tiles_selected"].get<int>() >
+        report["views"][0]["tiles_selected"].get<int>());
+}
+
+}  // namespace muta::test
