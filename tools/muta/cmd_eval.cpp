@@ -2,6 +2,8 @@
 //   muta eval cameras --gt GT_SPARSE --model SPARSE [--json]     (--gt-model is --gt)
 //   muta eval mesh --gt GT.ply --mesh REC.ply --tau T [--gt-visible PTS.ply]
 //                  [--model SPARSE --gt-model GT_SPARSE] [--samples N] [--json]
+//   muta eval restore --gt-intact INTACT.ply --restored RESTORED.ply --damage gt/damage.json
+//                  [--json]                                          (eval_restore.cpp)
 // A ground-truth model is a COLMAP sparse model folder or a folder of Strecha .camera files
 // (e.g. strecha/fountain-P11/gt_dense_cameras; see core/strecha_camera.h), told apart by the
 // .camera files.
@@ -9,6 +11,7 @@
 // stderr.
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +28,7 @@
 #include "core/sampling.h"
 #include "core/strecha_camera.h"
 #include "tools/muta/command.h"
+#include "tools/muta/eval_restore.h"
 
 namespace muta::cli {
 namespace {
@@ -287,7 +291,13 @@ CommandSpec EvalCommand() {
                        "alignment), so that camera error does not count as surface error");
         mesh->add_flag("--json", m->json, "Print only a JSON object on stdout");
 
-        return [cameras, cam, m] { return cameras->parsed() ? RunCameras(*cam) : RunMesh(*m); };
+        auto run_restore = std::make_shared<std::function<int()>>();
+        CLI::App* restore = AddEvalRestore(sub, *run_restore);
+
+        return [cameras, cam, m, restore, run_restore] {
+          if (restore->parsed()) return (*run_restore)();
+          return cameras->parsed() ? RunCameras(*cam) : RunMesh(*m);
+        };
       }};
 }
 

@@ -39,6 +39,7 @@ CommandSpec InfoCommand();
 CommandSpec SynthCommand();
 CommandSpec RenderCommand();
 CommandSpec ReconstructCommand();
+CommandSpec RestoreCommand();
 CommandSpec ViewCommand();
 
 /// Exit codes (documented in README.md).

@@ -6,6 +6,7 @@ namespace muta::cli {
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> commands = {
       ReconstructCommand(),
+      RestoreCommand(),
       DemoCommand(),
       EvalCommand(),
       ExportCommand(),

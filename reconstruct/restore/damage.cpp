@@ -1,0 +1,404 @@
+#include "reconstruct/restore/damage.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <numeric>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "core/closest_point.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "core/sampling.h"
+
+namespace muta::restore {
+namespace {
+
+using Eigen::Vector3d;
+
+struct CellKey {
+  std::int64_t x, y, z;
+  bool operator==(const CellKey& o) const { return x == o.x && y == o.y && z == o.z; }
+};
+struct CellHash {
+  std::size_t operator()(const CellKey& k) const {
+    return std::size_t(k.x * 73856093LL) ^ std::size_t(k.y * 19349663LL) ^
+           std::size_t(k.z * 83492791LL);
+  }
+};
+CellKey CellOf(const Vector3d& p, double cell) {
+  return {std::int64_t(std::floor(p.x() / cell)), std::int64_t(std::floor(p.y() / cell)),
+          std::int64_t(std::floor(p.z() / cell))};
+}
+
+Json Vec(const Vec3f& v) {
+  return Json::array({v.x(), v.y(), v.z()});
+}
+Json BoxJson(const Box3f& b) {
+  if (b.Empty()) return nullptr;
+  return {{"min", Vec(b.min)}, {"max", Vec(b.max)}};
+}
+
+// Union-find.
+struct Dsu {
+  std::vector<std::uint32_t> parent;
+  explicit Dsu(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0u); }
+  std::uint32_t Find(std::uint32_t a) {
+    while (parent[a] != a) a = parent[a] = parent[parent[a]];
+    return a;
+  }
+  void Unite(std::uint32_t a, std::uint32_t b) { parent[Find(a)] = Find(b); }
+};
+
+}  // namespace
+
+void DamageOptions::Check() const {
+  symmetry.Check();
+  MUTA_CHECK(!sample_spacing || *sample_spacing > 0)
+      << "DamageOptions.sample_spacing must be positive";
+  MUTA_CHECK(max_samples >= 1000) << "DamageOptions.max_samples must be at least 1000";
+  MUTA_CHECK(!gap_distance || *gap_distance > 0) << "DamageOptions.gap_distance must be positive";
+  MUTA_CHECK(min_support > 0 && min_support <= 1) << "DamageOptions.min_support must be in (0, 1]";
+  MUTA_CHECK(!min_region_area || *min_region_area >= 0)
+      << "DamageOptions.min_region_area must not be negative";
+}
+
+WeldedTopology WeldVertices(const Mesh& mesh, double tolerance) {
+  MUTA_INTERNAL_CHECK(tolerance > 0);
+  WeldedTopology t;
+  t.representative.resize(mesh.vertices.size());
+  std::unordered_map<CellKey, std::uint32_t, CellHash> ids;
+  ids.reserve(mesh.vertices.size());
+  for (std::size_t v = 0; v < mesh.vertices.size(); ++v) {
+    const Vector3d p = mesh.vertices[v].cast<double>() / tolerance;
+    const CellKey key{std::llround(p.x()), std::llround(p.y()), std::llround(p.z())};
+    const auto [it, inserted] = ids.emplace(key, std::uint32_t(ids.size()));
+    t.representative[v] = it->second;
+  }
+  t.num_welded = ids.size();
+  return t;
+}
+
+std::vector<BoundaryLoop> FindBoundaryLoops(const Mesh& mesh, const WeldedTopology& topology) {
+  const auto& rep = topology.representative;
+  // Count undirected welded edges.
+  auto key = [](std::uint32_t a, std::uint32_t b) {
+    return (std::uint64_t(std::min(a, b)) << 32) | std::max(a, b);
+  };
+  std::unordered_map<std::uint64_t, int> count;
+  count.reserve(mesh.faces.size() * 3);
+  for (const Face& f : mesh.faces) {
+    const std::uint32_t a = rep[f[0]], b = rep[f[1]], c = rep[f[2]];
+    if (a == b || b == c || a == c) continue;
+    ++count[key(a, b)];
+    ++count[key(b, c)];
+    ++count[key(c, a)];
+  }
+  // Boundary half-edges (welded from -> original from/to), in face winding.
+  struct HalfEdge {
+    std::uint32_t from_orig, to_orig, to_welded;
+    bool used = false;
+  };
+  std::vector<HalfEdge> edges;
+  std::unordered_multimap<std::uint32_t, std::size_t> outgoing;
+  for (const Face& f : mesh.faces) {
+    const std::uint32_t w[3] = {rep[f[0]], rep[f[1]], rep[f[2]]};
+    if (w[0] == w[1] || w[1] == w[2] || w[0] == w[2]) continue;
+    for (int k = 0; k < 3; ++k) {
+      const std::uint32_t a = w[k], b = w[(k + 1) % 3];
+      if (count[key(a, b)] != 1) continue;
+      outgoing.emplace(a, edges.size());
+      edges.push_back({f[k], f[(k + 1) % 3], b});
+    }
+  }
+  std::vector<BoundaryLoop> loops;
+  for (std::size_t start = 0; start < edges.size(); ++start) {
+    if (edges[start].used) continue;
+    BoundaryLoop loop;
+    const std::uint32_t start_welded = rep[edges[start].from_orig];
+    std::size_t e = start;
+    bool closed = false;
+    for (std::size_t steps = 0; steps <= edges.size(); ++steps) {
+      edges[e].used = true;
+      loop.vertices.push_back(edges[e].from_orig);
+      const Vec3f& a = mesh.vertices[edges[e].from_orig];
+      const Vec3f& b = mesh.vertices[edges[e].to_orig];
+      loop.perimeter += (b - a).cast<double>().norm();
+      loop.box.Extend(a);
+      if (edges[e].to_welded == start_welded) {
+        closed = true;
+        break;
+      }
+      std::size_t next = edges.size();
+      auto [lo, hi] = outgoing.equal_range(edges[e].to_welded);
+      for (auto it = lo; it != hi; ++it) {
+        if (!edges[it->second].used) {
+          next = it->second;
+          break;
+        }
+      }
+      if (next == edges.size()) break;  // open chain (non-manifold vertex): dropped
+      e = next;
+    }
+    if (closed && loop.vertices.size() >= 3) loops.push_back(std::move(loop));
+  }
+  return loops;
+}
+
+std::size_t Damage::NumHolesToFill() const {
+  return std::size_t(
+      std::count_if(holes.begin(), holes.end(), [](const Hole& h) { return !h.regular; }));
+}
+
+Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOptions& options,
+                    Progress* progress) {
+  options.Check();
+  const auto start = std::chrono::steady_clock::now();
+  Damage damage;
+  const Box3f box = BoundingBox(mesh.vertices);
+  damage.diagonal = box.Size().cast<double>().norm();
+  const double area = mesh.Area();
+  MUTA_CHECK(std::isfinite(area) && area > 0) << "damage detection: the mesh has no surface area";
+
+  damage.symmetry = EstimateSymmetry(mesh, bvh, options.symmetry, progress);
+  const Symmetry& sym = damage.symmetry;
+  damage.gap_distance =
+      options.gap_distance.value_or(std::max(sym.inlier_distance, 4.0 * sym.residual_rms));
+  const double gap = damage.gap_distance;
+
+  // ---- holes ----
+  const WeldedTopology topology = WeldVertices(mesh, 1e-6 * damage.diagonal);
+  std::vector<BoundaryLoop> loops = FindBoundaryLoops(mesh, topology);
+  std::vector<Vec3f> boundary_points;  // edge midpoints and quarter points
+  for (const auto& l : loops) {
+    for (std::size_t i = 0; i < l.vertices.size(); ++i) {
+      const Vec3f& a = mesh.vertices[l.vertices[i]];
+      const Vec3f& b = mesh.vertices[l.vertices[(i + 1) % l.vertices.size()]];
+      for (float t : {0.25f, 0.5f, 0.75f}) boundary_points.push_back(a + t * (b - a));
+    }
+  }
+  std::optional<PointIndex> boundary_index;
+  if (!boundary_points.empty()) boundary_index.emplace(boundary_points);
+  if (progress) progress->Begin("damage: boundary loops", loops.size(), "loops");
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    Hole hole;
+    hole.id = int(i);
+    hole.loop = std::move(loops[i]);
+    if (sym.found && boundary_index) {
+      std::size_t on = 0, total = 0;
+      const auto& v = hole.loop.vertices;
+      for (int k = 1; k < sym.order; ++k) {
+        const Eigen::Isometry3d r = sym.Rotation(k);
+        for (std::size_t j = 0; j < v.size(); ++j) {
+          const Vector3d mid = 0.5 * (mesh.vertices[v[j]].cast<double>() +
+                                      mesh.vertices[v[(j + 1) % v.size()]].cast<double>());
+          ++total;
+          if (boundary_index->Nearest(r * mid).distance <= gap) ++on;
+        }
+      }
+      hole.regular_fraction = total ? double(on) / double(total) : 0.0;
+      hole.regular = hole.regular_fraction >= options.regular_loop_fraction;
+    }
+    damage.holes.push_back(std::move(hole));
+    if (progress) progress->Advance();
+  }
+  if (progress) progress->End();
+
+  // ---- missing regions ----
+  damage.spacing = options.sample_spacing.value_or(std::sqrt(area / double(options.max_samples)));
+  const double spacing = damage.spacing;
+  if (sym.found) {
+    const std::size_t count =
+        std::min<std::size_t>(options.max_samples * 4,
+                              std::max<std::size_t>(1000, std::size_t(area / (spacing * spacing))));
+    std::vector<Vector3d> samples;
+    for (const Vec3f& p : SampleSurface(mesh, count, options.symmetry.seed + 1)) {
+      samples.push_back(p.cast<double>());
+    }
+    damage.samples = samples.size();
+    const int n = sym.order;
+    std::vector<Eigen::Isometry3d> rot(n);
+    for (int k = 0; k < n; ++k) rot[k] = sym.Rotation(k);
+
+    struct Candidate {
+      Vector3d point;
+      int k;
+      double support;
+    };
+    std::vector<Candidate> candidates;
+    std::mutex mutex;
+    if (progress) progress->Begin("damage: counterpart check", samples.size(), "samples");
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, samples.size(), 512),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        CheckInterrupted();
+                        std::vector<Candidate> local;
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          for (int k = 1; k < n; ++k) {
+                            const Vector3d q = rot[k] * samples[i];
+                            if (bvh.Closest(q).distance <= gap) continue;
+                            // Support: the other rotated copies of q that are observed.
+                            int observed = 0;
+                            for (int j = 1; j < n; ++j) {
+                              if (bvh.Closest(rot[j] * q).distance <= gap) ++observed;
+                            }
+                            const double support = double(observed) / double(n - 1);
+                            if (support >= options.min_support) local.push_back({q, k, support});
+                          }
+                        }
+                        if (progress) progress->Advance(r.size());
+                        if (!local.empty()) {
+                          std::lock_guard lock(mutex);
+                          candidates.insert(candidates.end(), local.begin(), local.end());
+                        }
+                      });
+    if (progress) progress->End();
+
+    // One cell per `spacing`: keep the first candidate, count votes per rotation.
+    struct Cell {
+      Vector3d point;
+      double support_sum = 0;
+      std::vector<int> votes;
+    };
+    std::unordered_map<CellKey, std::uint32_t, CellHash> cell_of;
+    std::vector<Cell> cells;
+    std::vector<CellKey> keys;
+    for (const Candidate& c : candidates) {
+      const CellKey key = CellOf(c.point, spacing);
+      auto [it, inserted] = cell_of.emplace(key, std::uint32_t(cells.size()));
+      if (inserted) {
+        cells.push_back({c.point, 0, std::vector<int>(n, 0)});
+        keys.push_back(key);
+      }
+      Cell& cell = cells[it->second];
+      cell.support_sum += c.support;
+      ++cell.votes[c.k];
+    }
+    // Connected components of cells within 2 cells of each other.
+    Dsu dsu(cells.size());
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const CellKey& k = keys[i];
+      for (int dx = -2; dx <= 2; ++dx) {
+        for (int dy = -2; dy <= 2; ++dy) {
+          for (int dz = -2; dz <= 2; ++dz) {
+            const auto it = cell_of.find({k.x + dx, k.y + dy, k.z + dz});
+            if (it != cell_of.end()) dsu.Unite(std::uint32_t(i), it->second);
+          }
+        }
+      }
+    }
+    std::map<std::uint32_t, std::vector<std::uint32_t>> groups;
+    for (std::size_t i = 0; i < cells.size(); ++i) groups[dsu.Find(std::uint32_t(i))].push_back(i);
+    const double min_area = options.min_region_area.value_or(40.0 * spacing * spacing);
+    for (auto& [root, members] : groups) {
+      MissingRegion region;
+      region.area = double(members.size()) * spacing * spacing;
+      if (region.area < min_area) continue;
+      region.rotation_votes.assign(n, 0);
+      double support = 0, votes_total = 0;
+      for (const auto m : members) {
+        const Cell& c = cells[m];
+        region.points.push_back(c.point.cast<float>());
+        region.box.Extend(c.point.cast<float>());
+        for (int k = 0; k < n; ++k) region.rotation_votes[k] += c.votes[k];
+        const double cell_votes = std::accumulate(c.votes.begin(), c.votes.end(), 0.0);
+        support += c.support_sum;
+        votes_total += cell_votes;
+      }
+      region.support = votes_total > 0 ? support / votes_total : 0.0;
+      // The source: among rotations with at least 90 % of the most votes, the smallest angle.
+      const int most =
+          *std::max_element(region.rotation_votes.begin(), region.rotation_votes.end());
+      int best_k = 0;
+      for (int k = 1; k < n; ++k) {
+        if (region.rotation_votes[k] < 0.9 * most) continue;
+        if (best_k == 0 || std::min(k, n - k) < std::min(best_k, n - best_k)) best_k = k;
+      }
+      region.source_rotation = best_k;
+      damage.regions.push_back(std::move(region));
+    }
+    std::sort(damage.regions.begin(), damage.regions.end(),
+              [](const MissingRegion& a, const MissingRegion& b) { return a.area > b.area; });
+    for (std::size_t i = 0; i < damage.regions.size(); ++i) damage.regions[i].id = int(i);
+
+    // Holes bordering a region.
+    for (Hole& hole : damage.holes) {
+      if (hole.regular) continue;
+      for (const MissingRegion& region : damage.regions) {
+        Box3f grown = region.box;
+        grown.min.array() -= float(3 * spacing + gap);
+        grown.max.array() += float(3 * spacing + gap);
+        bool inside = false;
+        for (const auto v : hole.loop.vertices) {
+          const Vec3f& p = mesh.vertices[v];
+          if ((p.array() >= grown.min.array()).all() && (p.array() <= grown.max.array()).all()) {
+            inside = true;
+            break;
+          }
+        }
+        if (inside) {
+          hole.region = region.id;
+          break;
+        }
+      }
+    }
+  }
+  damage.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  spdlog::info(
+      "damage: {} boundary loops ({} holes to fill, the rest regular), {} missing regions, "
+      "{:.1f} s",
+      damage.holes.size(), damage.NumHolesToFill(), damage.regions.size(), damage.seconds);
+  return damage;
+}
+
+Json ToJson(const Damage& damage, const std::string& input_name) {
+  Json holes = Json::array();
+  for (const Hole& h : damage.holes) {
+    if (h.regular) continue;
+    holes.push_back({{"id", h.id},
+                     {"vertices", h.loop.vertices.size()},
+                     {"perimeter_m", h.loop.perimeter},
+                     {"bounding_box", BoxJson(h.loop.box)},
+                     {"regular_fraction", h.regular_fraction},
+                     {"region", h.region ? Json(*h.region) : Json(nullptr)}});
+  }
+  Json regions = Json::array();
+  const Symmetry& s = damage.symmetry;
+  for (const MissingRegion& r : damage.regions) {
+    const double angle = 360.0 * r.source_rotation / std::max(1, s.order);
+    regions.push_back({{"id", r.id},
+                       {"kind", "missing"},
+                       {"bounding_box", BoxJson(r.box)},
+                       {"area_m2", r.area},
+                       {"cells", r.points.size()},
+                       {"support", r.support},
+                       {"counterpart",
+                        {{"transform", "rotation"},
+                         {"k", r.source_rotation},
+                         {"angle_deg", angle},
+                         {"source_id", "rotation:" + std::to_string(r.source_rotation)}}},
+                       {"rotation_votes", r.rotation_votes}});
+  }
+  std::size_t regular = damage.holes.size() - damage.NumHolesToFill();
+  return {{"format", "muta.restore.damage"},
+          {"version", 1},
+          {"input", input_name},
+          {"diagonal_m", damage.diagonal},
+          {"sample_spacing_m", damage.spacing},
+          {"gap_distance_m", damage.gap_distance},
+          {"samples", damage.samples},
+          {"symmetry", ToJson(damage.symmetry)},
+          {"boundary_loops", damage.holes.size()},
+          {"regular_boundary_loops", regular},
+          {"holes", holes},
+          {"regions", regions},
+          {"damage_found", !damage.Empty()},
+          {"seconds", damage.seconds}};
+}
+
+}  // namespace muta::restore

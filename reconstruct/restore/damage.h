@@ -1,0 +1,101 @@
+#pragma once
+// Damage detection on a building mesh (docs/restore.md):
+//   - holes: boundary loops of the mesh, after welding vertices that share a position (a mesh
+//     of flat-shaded primitives has a separate vertex per face corner). When the building has a
+//     rotational symmetry, a loop whose rotated copies are boundaries too is part of the design
+//     (the free edge of a roof sheet on every side), marked `regular` and not a hole to fill;
+//   - missing regions: surface the building's own rotational counterparts have and this mesh
+//     lacks. Observed surface samples are rotated by k * 360/order degrees (k = 1..order-1);
+//     a rotated sample with no observed surface within `gap_distance` is a candidate, kept when
+//     most of its other rotated copies are observed (so a detail unique to one side, e.g. a
+//     door, is not taken for damage elsewhere). Candidates are clustered into regions with a
+//     bounding box, an area estimate and the rotation that best supplies them.
+// Positions and distances in metres, in the mesh's frame.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/json.h"
+#include "core/mesh.h"
+#include "reconstruct/restore/symmetry.h"
+
+namespace muta::restore {
+
+/// Topology of a mesh with vertices welded by position.
+struct WeldedTopology {
+  std::vector<std::uint32_t> representative;  ///< per vertex: the welded vertex id
+  std::size_t num_welded = 0;
+};
+/// Welds vertices closer than `tolerance` (grid hashing; metres).
+WeldedTopology WeldVertices(const Mesh& mesh, double tolerance);
+
+struct BoundaryLoop {
+  /// Original vertex indices in order; (v[i], v[i+1]) is an edge of one face, in that face's
+  /// winding direction.
+  std::vector<std::uint32_t> vertices;
+  double perimeter = 0;  ///< metres
+  Box3f box;
+};
+/// Closed chains of edges used by exactly one face (after welding).
+std::vector<BoundaryLoop> FindBoundaryLoops(const Mesh& mesh, const WeldedTopology& topology);
+
+struct DamageOptions {
+  SymmetryOptions symmetry;
+  /// Spacing of the surface samples (metres); nullopt: from the area, at most `max_samples`.
+  std::optional<double> sample_spacing;
+  std::size_t max_samples = 200'000;
+  /// A rotated sample farther than this from observed surface is a candidate; nullopt:
+  /// max(symmetry inlier distance, 4 x the symmetry residual).
+  std::optional<double> gap_distance;
+  /// A candidate is kept when at least this share of its other rotated copies is observed.
+  double min_support = 0.5;
+  /// Regions with a smaller estimated area (m^2) are dropped; nullopt: 40 sample cells.
+  std::optional<double> min_region_area;
+  /// A loop is regular (by design) when this share of its edges' rotated copies lies on
+  /// boundary edges too.
+  double regular_loop_fraction = 0.6;
+  void Check() const;
+};
+
+struct Hole {
+  int id = 0;
+  BoundaryLoop loop;
+  bool regular = false;         ///< its rotated copies are boundaries too: by design
+  double regular_fraction = 0;  ///< share of rotated edge midpoints on boundaries
+  std::optional<int> region;    ///< the missing region it borders, if any
+};
+
+struct MissingRegion {
+  int id = 0;
+  std::vector<Vec3f> points;  ///< where surface is expected (one per sample cell), metres
+  Box3f box;
+  double area = 0;                  ///< estimated missing surface, m^2
+  int source_rotation = 0;          ///< k: the counterpart rotated by k * 360/order supplies it
+  double support = 0;               ///< mean share of the other rotated copies that are observed
+  std::vector<int> rotation_votes;  ///< per k = 0..order-1: candidates supplied by rotation k
+};
+
+struct Damage {
+  Symmetry symmetry;
+  double diagonal = 0;      ///< of the mesh's bounding box, metres
+  double spacing = 0;       ///< sample spacing used, metres
+  double gap_distance = 0;  ///< metres
+  std::size_t samples = 0;
+  std::vector<Hole> holes;  ///< every boundary loop (regular ones included, flagged)
+  std::vector<MissingRegion> regions;
+  double seconds = 0;
+
+  std::size_t NumHolesToFill() const;
+  bool Empty() const { return regions.empty() && NumHolesToFill() == 0; }
+};
+
+/// Detects holes and missing regions of `mesh` (`bvh` built over it). Throws muta::Error for
+/// a mesh without area or invalid options.
+Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOptions& options,
+                    Progress* progress = nullptr);
+
+/// damage.json (format "muta.restore.damage", keys in docs/restore.md).
+Json ToJson(const Damage& damage, const std::string& input_name);
+
+}  // namespace muta::restore

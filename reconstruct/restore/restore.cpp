@@ -1,0 +1,208 @@
+#include "reconstruct/restore/restore.h"
+
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "core/closest_point.h"
+#include "core/error.h"
+#include "core/ply_io.h"
+#include "core/progress.h"
+#include "reconstruct/restore/completion.h"
+
+namespace muta::restore {
+namespace {
+
+constexpr const char* kAutoRule =
+    "symmetry for every missing region with a rotational counterpart (the building's own "
+    "symmetry, estimated from the mesh); smooth for the holes no symmetry transfer closed and "
+    "for regions the transfer could not fill";
+
+Json ResultJson(const CompletionResult& r, double size_m2, const char* size_kind) {
+  return {{"target", r.target},
+          {"method", r.method},
+          {"provenance", r.method == "symmetry" ? "inferred:symmetry" : "inferred:smooth"},
+          {"faces", r.faces},
+          {"inferred_area_m2", r.area},
+          {size_kind, size_m2},
+          {"confidence", r.confidence},
+          {"source", r.source},
+          {"why", r.why},
+          {"holes_closed", r.holes_closed}};
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+}  // namespace
+
+void RestoreOptions::Check() const {
+  MUTA_CHECK(method == "auto" || method == "symmetry" || method == "smooth" || method == "learned")
+      << "RestoreOptions.method must be auto, symmetry, smooth or learned (got '" << method << "')";
+  damage.Check();
+}
+
+RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
+                          const RestoreOptions& options, Progress& progress) {
+  options.Check();
+  const auto start = std::chrono::steady_clock::now();
+  // Fail early on an unavailable method, before any work.
+  std::unique_ptr<CompletionMethod> requested;
+  if (options.method != "auto") requested = MakeCompletionMethod(options.method);
+  mesh.Check();
+  MUTA_CHECK(mesh.NumFaces() >= options.min_faces)
+      << input_name << ": " << mesh.NumFaces() << " faces is too small to be a building (at least "
+      << options.min_faces << " needed); restore takes a building's mesh, e.g. a workspace's "
+      << "dense/mesh.ply or a synthetic scene's gt/mesh.ply";
+  const double area = mesh.Area();
+  MUTA_CHECK(std::isfinite(area) && area > 0)
+      << input_name << ": the mesh has no surface area (all faces degenerate)";
+
+  progress.Begin("restore: indexing the surface", 0);
+  const TriangleBvh bvh(mesh);
+  const PointIndex vertex_index(mesh.vertices);
+  progress.End();
+
+  RestoreResult result;
+  result.damage = DetectDamage(mesh, bvh, options.damage, &progress);
+  const Damage& damage = result.damage;
+  const double damage_seconds = Seconds(start);
+  result.damage_json = ToJson(damage, input_name);
+
+  RestoredMeshBuilder out(mesh);
+  const CompletionContext context{mesh, bvh, damage, vertex_index};
+  std::unique_ptr<CompletionMethod> symmetry, smooth;
+  if (options.method == "auto") {
+    symmetry = MakeSymmetryCompletion();
+    smooth = MakeSmoothCompletion();
+  }
+  Json entries = Json::array(), skipped = Json::array();
+  std::set<int> closed;
+  const auto completion_start = std::chrono::steady_clock::now();
+  progress.Begin("restore: completing", damage.regions.size() + damage.NumHolesToFill(), "regions");
+  for (const MissingRegion& region : damage.regions) {
+    CheckInterrupted();
+    std::string why;
+    std::optional<CompletionResult> r;
+    if (requested) {
+      r = requested->CompleteRegion(context, region.id, out, why);
+    } else {
+      r = symmetry->CompleteRegion(context, region.id, out, why);
+      if (!r) {
+        std::string why_smooth;
+        r = smooth->CompleteRegion(context, region.id, out, why_smooth);
+        if (r)
+          r->why = "symmetry could not: " + why + "; " + r->why;
+        else
+          why += "; smooth: " + why_smooth;
+      }
+    }
+    if (r) {
+      closed.insert(r->holes_closed.begin(), r->holes_closed.end());
+      entries.push_back(ResultJson(*r, region.area, "region_area_m2"));
+    } else {
+      skipped.push_back({{"target", "region " + std::to_string(region.id)},
+                         {"region_area_m2", region.area},
+                         {"why", why}});
+    }
+    progress.Advance();
+  }
+  for (const Hole& hole : damage.holes) {
+    if (hole.regular) continue;
+    CheckInterrupted();
+    if (closed.count(hole.id)) {
+      progress.Advance();
+      continue;
+    }
+    std::string why;
+    CompletionMethod* method = requested ? requested.get() : smooth.get();
+    std::optional<CompletionResult> r = method->CompleteHole(context, hole.id, out, why);
+    if (r) {
+      if (!requested) r->why = "no symmetry transfer closed it; " + r->why;
+      entries.push_back(ResultJson(*r, hole.loop.perimeter, "hole_perimeter_m"));
+    } else {
+      skipped.push_back({{"target", "hole " + std::to_string(hole.id)},
+                         {"hole_perimeter_m", hole.loop.perimeter},
+                         {"why", why}});
+    }
+    progress.Advance();
+  }
+  progress.End();
+
+  result.observed_faces = out.num_observed_faces();
+  result.inferred_faces = out.NumInferredFaces();
+  result.mesh = std::move(out.mesh());
+  std::size_t by_symmetry = 0, by_smooth = 0;
+  for (std::size_t f = result.observed_faces; f < result.mesh.NumFaces(); ++f) {
+    (result.mesh.provenance[f] == Provenance::kInferredSymmetry ? by_symmetry : by_smooth)++;
+  }
+  const bool nothing = damage.Empty();
+  result.report = {{"format", "muta.restore.report"},
+                   {"version", 1},
+                   {"input", input_name},
+                   {"method", options.method},
+                   {"rule", options.method == "auto" ? Json(kAutoRule) : Json(nullptr)},
+                   {"damage_found", !nothing},
+                   {"message", nothing ? "no damage found: nothing inferred" : ""},
+                   {"observed_faces", result.observed_faces},
+                   {"inferred_faces", result.inferred_faces},
+                   {"inferred_faces_by_method", {{"symmetry", by_symmetry}, {"smooth", by_smooth}}},
+                   {"completed", entries},
+                   {"not_completed", skipped},
+                   {"seconds",
+                    {{"damage", damage_seconds},
+                     {"completion", Seconds(completion_start)},
+                     {"total", Seconds(start)}}}};
+  if (nothing) {
+    spdlog::info("restore: no damage found in {}: nothing inferred", input_name);
+  } else {
+    spdlog::info(
+        "restore: {} observed faces kept, {} inferred ({} symmetry, {} smooth), {} "
+        "targets not completed, {:.1f} s",
+        result.observed_faces, result.inferred_faces, by_symmetry, by_smooth, skipped.size(),
+        Seconds(start));
+  }
+  return result;
+}
+
+Mesh HighlightProvenance(const Mesh& restored) {
+  Mesh out = restored;
+  out.uvs.clear();
+  out.colors.assign(out.NumVertices(), Color3u8(191, 182, 170));
+  for (std::size_t f = 0; f < out.NumFaces() && f < out.provenance.size(); ++f) {
+    Color3u8 c;
+    switch (out.provenance[f]) {
+      case Provenance::kObserved:
+        continue;
+      case Provenance::kInferredSymmetry:
+        c = Color3u8(235, 120, 20);
+        break;
+      case Provenance::kInferredRepetition:
+        c = Color3u8(230, 200, 30);
+        break;
+      case Provenance::kInferredLearned:
+        c = Color3u8(150, 60, 200);
+        break;
+      case Provenance::kInferredSmooth:
+      default:
+        c = Color3u8(40, 110, 230);
+        break;
+    }
+    for (int k = 0; k < 3; ++k) out.colors[out.faces[f][k]] = c;
+  }
+  return out;
+}
+
+void WriteRestoreOutputs(const RestoreResult& result, const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  MUTA_CHECK(!ec) << "cannot create the output folder " << dir.string() << ": " << ec.message();
+  WritePly(dir / "restored.ply", result.mesh);
+  WriteJsonFile(dir / "damage.json", result.damage_json);
+  WriteJsonFile(dir / "report.json", result.report);
+}
+
+}  // namespace muta::restore

@@ -1,0 +1,254 @@
+// Restoration on a small procedural octagonal pavilion (platform, 8 columns, beams, a roof
+// sheet and one door plate that makes side 1 unique): symmetry, damage detection, the two
+// completion methods, provenance and bad input.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numbers>
+
+#include "core/closest_point.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "reconstruct/restore/completion.h"
+#include "reconstruct/restore/restore.h"
+
+namespace {
+
+using namespace muta;
+using namespace muta::restore;
+using Eigen::Vector3d;
+
+std::string ErrorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL("no muta::Error thrown");
+  return {};
+}
+
+std::uint32_t V(Mesh& m, const Vector3d& p) {
+  m.vertices.push_back(p.cast<float>());
+  return std::uint32_t(m.vertices.size() - 1);
+}
+void Quad(Mesh& m, const Vector3d& a, const Vector3d& b, const Vector3d& c, const Vector3d& d) {
+  const auto i = V(m, a), j = V(m, b), k = V(m, c), l = V(m, d);
+  m.faces.emplace_back(i, j, k);
+  m.faces.emplace_back(i, k, l);
+}
+// A box centred at `c`, turned by `yaw` about z, half extents `h`; separate vertices per side.
+void Box(Mesh& m, const Vector3d& c, double yaw, const Vector3d& h) {
+  const Eigen::Matrix3d r = Eigen::AngleAxisd(yaw, Vector3d::UnitZ()).toRotationMatrix();
+  auto p = [&](double x, double y, double z) {
+    return Vector3d(c + r * Vector3d(x * h.x(), y * h.y(), z * h.z()));
+  };
+  Quad(m, p(-1, -1, -1), p(-1, 1, -1), p(1, 1, -1), p(1, -1, -1));  // bottom
+  Quad(m, p(-1, -1, 1), p(1, -1, 1), p(1, 1, 1), p(-1, 1, 1));      // top
+  Quad(m, p(-1, -1, -1), p(1, -1, -1), p(1, -1, 1), p(-1, -1, 1));
+  Quad(m, p(1, -1, -1), p(1, 1, -1), p(1, 1, 1), p(1, -1, 1));
+  Quad(m, p(1, 1, -1), p(-1, 1, -1), p(-1, 1, 1), p(1, 1, 1));
+  Quad(m, p(-1, 1, -1), p(-1, -1, -1), p(-1, -1, 1), p(-1, 1, 1));
+}
+Vector3d Polar(double r, double angle, double z) {
+  return {r * std::cos(angle), r * std::sin(angle), z};
+}
+
+constexpr double kStep = std::numbers::pi / 4;
+// The face range of column `k` (0..7) in Pavilion(); each column is 12 faces.
+constexpr std::size_t kColumnFaces = 12;
+std::size_t ColumnStart(int k) {
+  return 8 * 4 + std::size_t(k) * kColumnFaces;
+}
+
+Mesh Pavilion() {
+  Mesh m;
+  // Platform: octagonal prism r 5, z 0..0.5 (8 sides as quads, caps as fans).
+  for (int k = 0; k < 8; ++k) {
+    const double a0 = k * kStep, a1 = (k + 1) * kStep;
+    Quad(m, Polar(5, a0, 0), Polar(5, a1, 0), Polar(5, a1, 0.5), Polar(5, a0, 0.5));
+    // Subdivided top wedge so that the platform has enough faces.
+    const auto c = V(m, {0, 0, 0.5});
+    const auto p0 = V(m, Polar(5, a0, 0.5)), p1 = V(m, Polar(5, a1, 0.5));
+    m.faces.emplace_back(c, p0, p1);
+    const auto b = V(m, {0, 0, 0}), q0 = V(m, Polar(5, a0, 0)), q1 = V(m, Polar(5, a1, 0));
+    m.faces.emplace_back(b, q1, q0);
+  }
+  // 4 faces per side: 32 platform faces before the columns (ColumnStart).
+  // Columns at r 4, at the octagon's corners.
+  for (int k = 0; k < 8; ++k) Box(m, Polar(4, k * kStep, 2.0), k * kStep, {0.2, 0.2, 1.5});
+  // Beams between columns, at the top.
+  for (int k = 0; k < 8; ++k) {
+    const Vector3d a = Polar(4, k * kStep, 3.6), b = Polar(4, (k + 1) * kStep, 3.6);
+    Box(m, 0.5 * (a + b), (k + 0.5) * kStep + std::numbers::pi / 2,
+        {(b - a).norm() / 2, 0.15, 0.1});
+  }
+  // Roof: an open octagonal pyramid sheet, 4 x 4 subdivided per side.
+  constexpr int kN = 4;
+  for (int k = 0; k < 8; ++k) {
+    const Vector3d a = Polar(5.5, k * kStep, 3.7), b = Polar(5.5, (k + 1) * kStep, 3.7),
+                   apex(0, 0, 6);
+    for (int i = 0; i < kN; ++i) {
+      for (int j = 0; j < kN - i; ++j) {
+        auto P = [&](int u, int v) { return Vector3d(a + (b - a) * u / kN + (apex - a) * v / kN); };
+        const auto p00 = V(m, P(j, i)), p10 = V(m, P(j + 1, i)), p01 = V(m, P(j, i + 1));
+        m.faces.emplace_back(p00, p10, p01);
+        if (j + 1 < kN - i) {
+          const auto p11 = V(m, P(j + 1, i + 1)), q10 = V(m, P(j + 1, i)), q01 = V(m, P(j, i + 1));
+          m.faces.emplace_back(q10, p11, q01);
+        }
+      }
+    }
+  }
+  // A door plate unique to side 1 (between columns 0 and 1), standing on the platform.
+  Box(m, Polar(4.6, 0.5 * kStep, 1.5), 0.5 * kStep, {0.05, 0.6, 1.0});
+  m.ComputeVertexNormals();
+  return m;
+}
+
+Mesh WithoutFaces(const Mesh& m, std::size_t first, std::size_t count) {
+  Mesh out;
+  out.vertices = m.vertices;
+  out.normals = m.normals;
+  for (std::size_t f = 0; f < m.faces.size(); ++f) {
+    if (f < first || f >= first + count) out.faces.push_back(m.faces[f]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the pavilion's symmetry: order 8 about the vertical axis through the origin", "[unit]") {
+  const Mesh m = Pavilion();
+  REQUIRE(m.NumFaces() > 300);
+  const TriangleBvh bvh(m);
+  const Symmetry s = EstimateSymmetry(m, bvh, SymmetryOptions{});
+  REQUIRE(s.found);
+  CHECK(s.order == 8);
+  CHECK(std::abs(s.axis_direction.z()) > std::cos(0.5 * std::numbers::pi / 180));
+  const Vector3d off = s.axis_point - s.axis_point.z() * Vector3d::UnitZ();
+  CHECK(off.norm() < 0.01);
+  CHECK(s.inlier_fraction > 0.9);
+  // 8 mirror planes (the door breaks two of them only a little).
+  CHECK(s.mirrors.size() >= 4);
+  for (const auto& o : s.order_scores) {
+    if (o.order == 3 || o.order == 5 || o.order == 7) {
+      CHECK(o.inlier_fraction < 0.8 * s.inlier_fraction);
+    }
+  }
+}
+
+TEST_CASE("a missing column is found, transferred from its counterpart, observed faces kept",
+          "[unit]") {
+  const Mesh intact = Pavilion();
+  const Mesh damaged = WithoutFaces(intact, ColumnStart(3), kColumnFaces);
+  const TriangleBvh bvh(damaged);
+  const Damage d = DetectDamage(damaged, bvh, DamageOptions{});
+  REQUIRE(d.symmetry.order == 8);
+  // Exactly one region, around the missing column (the unique door is not taken for damage).
+  REQUIRE(d.regions.size() == 1);
+  const Vec3f column = Polar(4, 3 * kStep, 2.0).cast<float>();
+  const MissingRegion& r = d.regions[0];
+  CHECK((r.box.Center() - column).head<2>().norm() < 0.1f);
+  CHECK(r.area == Approx(4 * 0.4 * 3.0).epsilon(0.35));
+  CHECK(d.NumHolesToFill() == 0);  // the roof sheet's free edge is regular
+
+  Progress progress(ProgressStyle::kQuiet);
+  RestoreOptions options;
+  options.method = "symmetry";
+  const RestoreResult result = RestoreMesh(damaged, "pavilion", options, progress);
+  const Mesh& out = result.mesh;
+  // Observed part: identical, first.
+  REQUIRE(result.observed_faces == damaged.NumFaces());
+  for (std::size_t v = 0; v < damaged.NumVertices(); ++v) {
+    REQUIRE(out.vertices[v] == damaged.vertices[v]);
+  }
+  for (std::size_t f = 0; f < damaged.NumFaces(); ++f) {
+    REQUIRE(out.faces[f] == damaged.faces[f]);
+    REQUIRE(out.provenance[f] == Provenance::kObserved);
+  }
+  // The column's four sides come back (the caps touching the platform and beam double
+  // observed surface and are left out); every inferred corner lies on the intact surface.
+  REQUIRE(result.inferred_faces >= 8);
+  REQUIRE(result.inferred_faces <= 12);
+  const TriangleBvh intact_bvh(intact);
+  for (std::size_t f = result.observed_faces; f < out.NumFaces(); ++f) {
+    CHECK(out.provenance[f] == Provenance::kInferredSymmetry);
+    CHECK(out.confidence[f] > 0.5f);
+    CHECK(out.confidence[f] <= 1.0f);
+    for (int k = 0; k < 3; ++k) {
+      CHECK(intact_bvh.Closest(out.vertices[out.faces[f][k]].cast<double>()).distance < 1e-3);
+    }
+  }
+  const auto source = std::find_if(out.face_extra.begin(), out.face_extra.end(),
+                                   [](const ExtraProperty& e) { return e.name == "source"; });
+  REQUIRE(source != out.face_extra.end());
+  CHECK(source->values.back() == r.source_rotation);
+  CHECK(source->values.front() == -1);
+  CHECK(result.report["completed"].size() == 1);
+}
+
+TEST_CASE("an intact building: no damage, nothing inferred", "[unit]") {
+  const Mesh m = Pavilion();
+  Progress progress(ProgressStyle::kQuiet);
+  const RestoreResult result = RestoreMesh(m, "pavilion", RestoreOptions{}, progress);
+  CHECK(result.damage.Empty());
+  CHECK(result.inferred_faces == 0);
+  CHECK(result.mesh.NumFaces() == m.NumFaces());
+  CHECK(result.report["damage_found"] == false);
+}
+
+TEST_CASE("boundary loops and the smooth membrane fill of a hole", "[unit]") {
+  // A 10 x 10 grid of squares (separate vertices per square, as flat-shaded meshes are) with
+  // 2 x 2 squares off the centre removed (the grid is 4-fold symmetric about its centre, so
+  // the hole is also found as a missing region; the outer loop is regular).
+  Mesh m;
+  for (int i = 0; i < 10; ++i) {
+    for (int j = 0; j < 10; ++j) {
+      if (i >= 2 && i < 4 && j >= 2 && j < 4) continue;
+      Quad(m, {double(i), double(j), 0}, {i + 1.0, double(j), 0}, {i + 1.0, j + 1.0, 0},
+           {double(i), j + 1.0, 0});
+    }
+  }
+  const WeldedTopology topo = WeldVertices(m, 1e-6);
+  CHECK(topo.num_welded == 121 - 1);  // the centre vertex went with the hole
+  const auto loops = FindBoundaryLoops(m, topo);
+  REQUIRE(loops.size() == 2);
+  const auto hole = std::min_element(loops.begin(), loops.end(),
+                                     [](auto& a, auto& b) { return a.perimeter < b.perimeter; });
+  CHECK(hole->perimeter == Approx(8.0));
+  CHECK(hole->vertices.size() == 8);
+
+  Progress progress(ProgressStyle::kQuiet);
+  RestoreOptions options;
+  options.method = "smooth";
+  options.min_faces = 10;
+  const RestoreResult result = RestoreMesh(m, "grid", options, progress);
+  REQUIRE(result.inferred_faces > 0);
+  double area = 0;
+  for (std::size_t f = result.observed_faces; f < result.mesh.NumFaces(); ++f) {
+    const Face& face = result.mesh.faces[f];
+    const Vec3f a = result.mesh.vertices[face[0]], b = result.mesh.vertices[face[1]],
+                c = result.mesh.vertices[face[2]];
+    area += 0.5 * (b - a).cross(c - a).norm();
+    CHECK(std::abs(a.z()) < 1e-5f);  // the membrane over a planar loop is planar
+    CHECK(result.mesh.provenance[f] == Provenance::kInferredSmooth);
+    // Winding consistent with the grid (normals up).
+    CHECK((b - a).cross(c - a).z() > 0);
+  }
+  // The hole (4 m^2) is closed; the outer loop is regular and left open.
+  CHECK(area == Approx(4.0).epsilon(0.01));
+}
+
+TEST_CASE("restore refuses tiny meshes and the learned method, naming them", "[unit]") {
+  Mesh box;
+  Box(box, {0, 0, 1}, 0, {1, 1, 1});
+  Progress progress(ProgressStyle::kQuiet);
+  CHECK_THAT(ErrorOf([&] { RestoreMesh(box, "box.ply", RestoreOptions{}, progress); }),
+             Catch::Contains("box.ply") && Catch::Contains("too small"));
+  RestoreOptions learned;
+  learned.method = "learned";
+  CHECK_THAT(ErrorOf([&] { RestoreMesh(Pavilion(), "p.ply", learned, progress); }),
+             Catch::Contains("not available yet"));
+  CHECK_THAT(ErrorOf([&] { MakeCompletionMethod("magic"); }), Catch::Contains("unknown"));
+}
