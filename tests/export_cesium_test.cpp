@@ -20,25 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// `node` on PATH, or empty.
-fs::path FindNodeOnPath() {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return {};
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    for (const char* name : {"node", "nodejs"}) {
-      const fs::path candidate = fs::path(dir) / name;
-      std::error_code ec;
-      if (fs::is_regular_file(candidate, ec) &&
-          (fs::status(candidate, ec).permissions() & fs::perms::owner_exec) != fs::perms::none) {
-        return candidate;
-      }
-    }
-  }
-  return {};
-}
-
 // The page's clear colour (tools/cesium/page/page.js kClear).
 constexpr int kClear[3] = {20, 30, 70};
 
@@ -82,7 +63,7 @@ PixelFigures Measure(const Image& image) {
 
 TEST_CASE("the exported tileset loads and draws in CesiumJS, offline", "[gl]") {
   const fs::path tool = fs::path(MUTA_SOURCE_DIR) / "tools" / "cesium";
-  const fs::path node = FindNodeOnPath();
+  const fs::path node = FindNode();
   const char* chromium_env = std::getenv("MUTA_CHROMIUM");
   const fs::path chromium = chromium_env != nullptr ? chromium_env : "/usr/bin/chromium";
   const bool modules = fs::exists(tool / "node_modules" / "cesium" / "package.json") &&

@@ -13,6 +13,7 @@
 #include "core/mesh.h"
 #include "core/ply_io.h"
 #include "core/site_io.h"
+#include "core/subprocess.h"
 #include "tests/test_util.h"
 
 namespace muta::test {
@@ -24,6 +25,14 @@ struct ExportedPagoda {
   Mesh labelled;
   std::filesystem::path site;  ///< the exported bundle
 };
+
+/// Node.js on PATH (`node`, or Debian's older `nodejs`), or an empty path.
+inline std::filesystem::path FindNode() {
+  for (const char* name : {"node", "nodejs"}) {
+    if (auto path = FindExecutable(name)) return *path;
+  }
+  return {};
+}
 
 /// Per-class triangle counts.
 inline std::map<Provenance, std::size_t> ClassCounts(const Mesh& mesh) {

@@ -15,25 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// `node` on PATH, or empty.
-fs::path FindNode() {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return {};
-  std::stringstream dirs(path);
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    for (const char* name : {"node", "nodejs"}) {
-      const fs::path candidate = fs::path(dir) / name;
-      std::error_code ec;
-      if (fs::is_regular_file(candidate, ec) &&
-          (fs::status(candidate, ec).permissions() & fs::perms::owner_exec) != fs::perms::none) {
-        return candidate;
-      }
-    }
-  }
-  return {};
-}
-
 }  // namespace
 
 TEST_CASE("every exported .glb passes the Khronos glTF-Validator", "[e2e][export]") {

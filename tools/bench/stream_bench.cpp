@@ -9,7 +9,6 @@
 // (default 90) without rendering, and reports per-frame selection + culling time (median, 95th
 // percentile), the whole Update, resident memory against the budget and tile load throughput
 // (a cold close-up view loaded with UpdateUntilComplete). Prints one JSON object.
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,7 +19,6 @@
 #include <numbers>
 #include <string>
 #include <thread>
-#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -32,60 +30,18 @@
 #include "render/gl_context.h"
 #include "render/renderer.h"
 #include "render/site_stream.h"
+#include "tools/bench/bench_util.h"
 
 namespace {
 
 using namespace muta;
 namespace fs = std::filesystem;
 
-// One 1-to-4 midpoint subdivision (as export_bench); per-face data is copied to the children.
-Mesh Subdivide(const Mesh& in) {
-  Mesh out;
-  out.vertices = in.vertices;
-  out.normals = in.normals;
-  std::unordered_map<std::uint64_t, std::uint32_t> mid;
-  mid.reserve(in.NumFaces() * 2);
-  auto midpoint = [&](std::uint32_t a, std::uint32_t b) {
-    const std::uint64_t key = a < b ? (std::uint64_t{a} << 32 | b) : (std::uint64_t{b} << 32 | a);
-    auto [it, inserted] = mid.emplace(key, static_cast<std::uint32_t>(out.vertices.size()));
-    if (inserted) {
-      out.vertices.push_back(0.5f * (in.vertices[a] + in.vertices[b]));
-      if (!in.normals.empty()) out.normals.push_back((in.normals[a] + in.normals[b]).normalized());
-    }
-    return it->second;
-  };
-  out.faces.reserve(in.NumFaces() * 4);
-  for (std::size_t f = 0; f < in.NumFaces(); ++f) {
-    const Face& t = in.faces[f];
-    const std::uint32_t ab = midpoint(t[0], t[1]), bc = midpoint(t[1], t[2]),
-                        ca = midpoint(t[2], t[0]);
-    out.faces.insert(out.faces.end(), {Face(t[0], ab, ca), Face(ab, t[1], bc), Face(ca, bc, t[2]),
-                                       Face(ab, bc, ca)});
-    for (int k = 0; k < 4; ++k) {
-      if (!in.part_ids.empty()) out.part_ids.push_back(in.part_ids[f]);
-    }
-  }
-  return out;
-}
-
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1) + 0.5));
   return v[i];
-}
-
-// CPU time (user + system) of the process so far, seconds: on a machine shared with other
-// builds, wall time is an upper bound and CPU time the work done.
-double CpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto s = [](const timeval& t) { return double(t.tv_sec) + 1e-6 * double(t.tv_usec); };
-  return s(usage.ru_utime) + s(usage.ru_stime);
-}
-
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
 }  // namespace
@@ -125,22 +81,15 @@ int main(int argc, char** argv) {
     if (!fs::is_regular_file(site / "tileset.json")) {
       const auto t0 = std::chrono::steady_clock::now();
       Mesh mesh = ReadPlyMesh(argv[1]);
-      for (int i = 0, n = std::atoi(argv[2]); i < n; ++i) mesh = Subdivide(mesh);
-      mesh.provenance.assign(mesh.NumFaces(), Provenance::kObserved);
-      mesh.confidence.assign(mesh.NumFaces(), 1.0f);
-      for (std::size_t f = 0; f < mesh.NumFaces(); ++f) {
-        if (!mesh.part_ids.empty() && mesh.part_ids[f] % 5 == 1) {
-          mesh.provenance[f] = Provenance::kInferredSymmetry;
-          mesh.confidence[f] = 0.6f;
-        }
-      }
+      for (int i = 0, n = std::atoi(argv[2]); i < n; ++i) mesh = bench::Subdivide(mesh);
+      bench::LabelEveryFifthPartInferred(mesh);
       std::fprintf(stderr, "stream_bench: exporting %zu triangles to %s\n", mesh.NumFaces(),
                    site.string().c_str());
       Progress progress(ProgressStyle::kQuiet);
       const auto summary =
           reconstruct::ExportSite(mesh, std::nullopt, site, export_options, progress);
       out["export"] = summary.ToJson();
-      out["export_wall_seconds"] = Seconds(t0);
+      out["export_wall_seconds"] = bench::Seconds(t0);
     }
     std::int64_t site_triangles = 0;
 
@@ -160,11 +109,11 @@ int main(int argc, char** argv) {
       const Eigen::Vector3d c = box.Center().cast<double>();
       const double r = 0.5 * double(box.Size().norm());
       const auto t0 = std::chrono::steady_clock::now();
-      const double cpu0 = CpuSeconds();
+      const double cpu0 = bench::CpuSeconds();
       cold = stream.UpdateUntilComplete(
           camera, LookAt(c + Eigen::Vector3d(0, -0.9 * r, 0.1 * r), c, Eigen::Vector3d::UnitZ()));
-      load_seconds = Seconds(t0);
-      load_cpu_seconds = CpuSeconds() - cpu0;
+      load_seconds = bench::Seconds(t0);
+      load_cpu_seconds = bench::CpuSeconds() - cpu0;
       site_triangles = cold.triangles_drawn;
     }
 
@@ -180,7 +129,7 @@ int main(int argc, char** argv) {
     const auto period = std::chrono::duration<double>(1.0 / hz);
     auto next = std::chrono::steady_clock::now();
     const auto flight_start = next;
-    const double flight_cpu_start = CpuSeconds();
+    const double flight_cpu_start = bench::CpuSeconds();
     for (int i = 0; i < frames; ++i) {
       const double s = double(i) / std::max(1, frames - 1);
       // Distance: 6 r -> 0.35 r (close-up, spiralling up the building) -> 6 r.
@@ -204,8 +153,8 @@ int main(int argc, char** argv) {
       next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(period);
       std::this_thread::sleep_until(next);
     }
-    const double flight_seconds = Seconds(flight_start);
-    out["flight_cpu_seconds"] = CpuSeconds() - flight_cpu_start;
+    const double flight_seconds = bench::Seconds(flight_start);
+    out["flight_cpu_seconds"] = bench::CpuSeconds() - flight_cpu_start;
 
     out["site"] = site.string();
     out["tiles"] = stream.NumTiles();
