@@ -10,28 +10,11 @@
 #include "core/error.h"
 #include "render/gl_context.h"
 #include "render/gl_util.h"
+#include "render/render_test_util.h"
 #include "render/renderer.h"
 
 namespace muta::render {
 namespace {
-
-GlContext& Context() {
-  static std::unique_ptr<GlContext> context = CreateHeadlessContext();
-  context->MakeCurrent();
-  return *context;
-}
-
-// Flat, even light: a lit pixel shows its albedo; background black.
-RenderOptions Flat() {
-  RenderOptions options;
-  options.samples = 1;
-  options.lighting.sun_intensity = 0;
-  options.lighting.ambient_intensity = 1;
-  options.lighting.sky_color = options.lighting.ground_color = Eigen::Vector3f::Ones();
-  options.lighting.background = Eigen::Vector3f::Zero();
-  options.lighting.shadows = false;
-  return options;
-}
 
 // A horizontal strip x in [x0, x1], y in [-4, 4] at z = 0, two triangles, one provenance.
 Mesh Strip(float x0, float x1, Provenance provenance, float confidence) {
@@ -80,13 +63,13 @@ bool IsOrange(const Eigen::Vector3i& c) {
 }
 
 TEST_CASE("layers: inferred triangles highlighted, hidden, heat-mapped, split", "[gl]") {
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   renderer.Add({TwoHalves()});
   const View view;
   const Eigen::Vector2i left = view.Pixel({-2, 0, 0}), right = view.Pixel({2, 0, 0});
   REQUIRE(left.x() < right.x());
-  RenderOptions options = Flat();
+  RenderOptions options = render::test::FlatLighting();
 
   Image image = renderer.Render(view.camera, view.pose, options).color;
   CHECK(IsGrey(Rgb(image, left)));
@@ -109,7 +92,7 @@ TEST_CASE("layers: inferred triangles highlighted, hidden, heat-mapped, split", 
   CHECK(IsOrange(Rgb(image, right)));
 
   // Heat map: confidence 1 green, 0 red.
-  options = Flat();
+  options = render::test::FlatLighting();
   options.layers.confidence_heatmap = true;
   image = renderer.Render(view.camera, view.pose, options).color;
   const Eigen::Vector3i green = Rgb(image, left), red = Rgb(image, right);
@@ -118,7 +101,7 @@ TEST_CASE("layers: inferred triangles highlighted, hidden, heat-mapped, split", 
 
   // Split at 3/4 of the width: the inferred half is hidden left of x = 48 px, highlighted
   // right of it; the observed half is drawn everywhere.
-  options = Flat();
+  options = render::test::FlatLighting();
   options.layers.split = 0.75f;
   image = renderer.Render(view.camera, view.pose, options).color;
   CHECK(IsGrey(Rgb(image, left)));
@@ -126,7 +109,7 @@ TEST_CASE("layers: inferred triangles highlighted, hidden, heat-mapped, split", 
   CHECK(IsOrange(Rgb(image, {56, right.y()})));
 
   // The metric depth follows the layers too.
-  options = Flat();
+  options = render::test::FlatLighting();
   options.layers.show_inferred = false;
   const FloatMap depth = renderer.Render(view.camera, view.pose, options).depth;
   CHECK(depth.at(left.x(), left.y(), 0) == Approx(10).margin(1e-3));
@@ -134,11 +117,11 @@ TEST_CASE("layers: inferred triangles highlighted, hidden, heat-mapped, split", 
 }
 
 TEST_CASE("sections: a plane removes what lies beyond it and caps a cut box", "[gl]") {
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   renderer.Add({TwoHalves()});
   const View view;
-  RenderOptions options = Flat();
+  RenderOptions options = render::test::FlatLighting();
   // n = +x, d = -1: x > 1 is cut away.
   options.section_planes = {Eigen::Vector4d(1, 0, 0, -1)};
   const Image image = renderer.Render(view.camera, view.pose, options).color;
@@ -169,7 +152,7 @@ TEST_CASE("sections: a plane removes what lies beyond it and caps a cut box", "[
   object.mesh = box;
   object.base_color = {0.5f, 0.5f, 0.5f};
   renderer.Add({object});
-  options = Flat();
+  options = render::test::FlatLighting();
   const Eigen::Vector2i centre = view.Pixel({0, 0, 0});
   CHECK(IsGrey(Rgb(renderer.Render(view.camera, view.pose, options).color, centre)));
   options.section_planes = {Eigen::Vector4d(0, 0, 1, 0)};
@@ -186,7 +169,7 @@ TEST_CASE("sections: a plane removes what lies beyond it and caps a cut box", "[
 }
 
 TEST_CASE("Remove frees one object; Prepare + Add(PreparedObject) uploads", "[gl]") {
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   const View view;
   SceneObject left;
@@ -200,11 +183,11 @@ TEST_CASE("Remove frees one object; Prepare + Add(PreparedObject) uploads", "[gl
   const int a = renderer.Add({left}).front();
   const int b = renderer.Add(std::move(prepared));
   CHECK(renderer.NumObjects() == 2);
-  Image image = renderer.Render(view.camera, view.pose, Flat()).color;
+  Image image = renderer.Render(view.camera, view.pose, render::test::FlatLighting()).color;
   CHECK(IsGrey(Rgb(image, view.Pixel({2, 0, 0}))));
   renderer.Remove(b);
   CHECK(renderer.NumObjects() == 1);
-  image = renderer.Render(view.camera, view.pose, Flat()).color;
+  image = renderer.Render(view.camera, view.pose, render::test::FlatLighting()).color;
   CHECK(IsGrey(Rgb(image, view.Pixel({-2, 0, 0}))));
   CHECK(IsBackground(Rgb(image, view.Pixel({2, 0, 0}))));
   CHECK_THROWS_AS(renderer.Remove(b), Error);
@@ -214,11 +197,11 @@ TEST_CASE("Remove frees one object; Prepare + Add(PreparedObject) uploads", "[gl
 }
 
 TEST_CASE("Draw renders into the bound framebuffer like Render", "[gl]") {
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   renderer.Add({TwoHalves()});
   const View view;
-  RenderOptions options = Flat();
+  RenderOptions options = render::test::FlatLighting();
   options.layers.highlight_inferred = true;
   const Image expected = renderer.Render(view.camera, view.pose, options).color;
 

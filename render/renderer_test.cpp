@@ -13,18 +13,13 @@
 
 #include "core/error.h"
 #include "render/gl_context.h"
+#include "render/render_test_util.h"
 
 namespace muta::render {
 namespace {
 
-GlContext& Context() {
-  static std::unique_ptr<GlContext> context = CreateHeadlessContext();
-  context->MakeCurrent();
-  return *context;
-}
-
 Renderer& TheRenderer() {
-  Context();
+  test::SharedHeadlessContext();
   static Renderer renderer;
   renderer.Clear();
   return renderer;
@@ -125,17 +120,6 @@ std::vector<Eigen::Vector2d> BlobCentroids(const Image& image, double threshold 
   return centroids;
 }
 
-// Flat, even light: every lit pixel has the object's albedo (for centroids).
-RenderOptions FlatOptions() {
-  RenderOptions options;
-  options.lighting.sun_intensity = 0;
-  options.lighting.ambient_intensity = 1;
-  options.lighting.sky_color = options.lighting.ground_color = Eigen::Vector3f::Ones();
-  options.lighting.background = Eigen::Vector3f::Zero();
-  options.lighting.shadows = false;
-  return options;
-}
-
 // Spheres whose centres project to `targets` at depths `depths` must appear there.
 void CheckProjection(const Camera& camera) {
   Renderer& renderer = TheRenderer();
@@ -157,7 +141,7 @@ void CheckProjection(const Camera& camera) {
     objects.push_back(std::move(object));
   }
   renderer.Add(std::move(objects));
-  const RenderResult result = renderer.Render(camera, cam_from_world, FlatOptions());
+  const RenderResult result = renderer.Render(camera, cam_from_world, test::FlatLighting(4));
   REQUIRE(result.color.width == camera.width);
   REQUIRE(result.color.height == camera.height);
   const std::vector<Eigen::Vector2d> blobs = BlobCentroids(result.color);

@@ -684,9 +684,14 @@ StreamStats SiteStream::UpdateUntilComplete(const Camera& camera, const Rigid3d&
     ~Hold() { flag = false; }
   } hold{m.hold_scale};
   m.hold_scale = true;
+  int rounds = 0;
   while (true) {
     const StreamStats stats = Update(camera, cam_from_world);
     if (stats.complete) return stats;
+    // Under a tight budget tiles can be uploaded, evicted and loaded again without the
+    // selection ever completing: every 200 rounds without completion, select coarser (the root
+    // alone always fits), so this always ends.
+    if (++rounds % 200 == 0 && m.sse_scale < 1e6) m.sse_scale *= 1.25;
     if (stats.uploads > 0) continue;
     std::unique_lock lock(m.mutex);
     if (m.requests.empty() && m.in_progress.empty() && m.finished.empty()) {

@@ -15,6 +15,7 @@
 #include "core/site_io.h"
 #include "reconstruct/tiles/site_export.h"
 #include "render/gl_context.h"
+#include "render/render_test_util.h"
 #include "render/renderer.h"
 #include "tests/test_util.h"
 
@@ -85,23 +86,6 @@ const Site& TheSite() {
   return site;
 }
 
-render::GlContext& Context() {
-  static std::unique_ptr<render::GlContext> context = render::CreateHeadlessContext();
-  context->MakeCurrent();
-  return *context;
-}
-
-RenderOptions Flat() {
-  RenderOptions options;
-  options.samples = 1;
-  options.lighting.sun_intensity = 0;
-  options.lighting.ambient_intensity = 1;
-  options.lighting.sky_color = options.lighting.ground_color = Eigen::Vector3f::Ones();
-  options.lighting.background = Eigen::Vector3f::Zero();
-  options.lighting.shadows = false;
-  return options;
-}
-
 const Camera kCamera = Camera::Pinhole(160, 120, 140, 140, 80, 60);
 
 Rigid3d Looking(const Eigen::Vector3d& eye, const Eigen::Vector3d& target) {
@@ -114,7 +98,7 @@ bool Drawn(const Image& image, int x, int y) {
 
 TEST_CASE("site stream: fewer triangles far away, no cracks where levels meet", "[gl]") {
   const Site& site = TheSite();
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   StreamOptions options;
   options.max_sse_px = 0.5;
@@ -139,7 +123,7 @@ TEST_CASE("site stream: fewer triangles far away, no cracks where levels meet", 
   const auto mixed = stream.UpdateUntilComplete(kCamera, pose);
   CHECK(mixed.tiles_selected > 2);
   CHECK(mixed.triangles_drawn < std::int64_t(site.mesh.NumFaces()));
-  const Image streamed = renderer.Render(kCamera, pose, Flat()).color;
+  const Image streamed = renderer.Render(kCamera, pose, render::test::FlatLighting()).color;
 
   // The full-resolution mesh's silhouette, shrunk by 2 px: every pixel inside it must be drawn
   // by the streamed tiles too (a crack between tiles would show the black background).
@@ -147,7 +131,7 @@ TEST_CASE("site stream: fewer triangles far away, no cracks where levels meet", 
   render::SceneObject full;
   full.mesh = site.mesh;
   const int full_id = renderer.Add({full}).front();
-  const Image reference = renderer.Render(kCamera, pose, Flat()).color;
+  const Image reference = renderer.Render(kCamera, pose, render::test::FlatLighting()).color;
   renderer.Remove(full_id);
   int inside = 0, holes = 0;
   for (int y = 2; y + 2 < kCamera.height; ++y) {
@@ -168,7 +152,7 @@ TEST_CASE("site stream: fewer triangles far away, no cracks where levels meet", 
 
 TEST_CASE("site stream: resident memory stays within the budget", "[gl]") {
   const Site& site = TheSite();
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   StreamOptions options;
   options.max_sse_px = 0.5;
@@ -202,7 +186,7 @@ TEST_CASE("site stream: resident memory stays within the budget", "[gl]") {
 
 TEST_CASE("site stream: Pick hits a known vertex within 1 mm", "[gl]") {
   const Site& site = TheSite();
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   StreamOptions options;
   options.max_sse_px = 0.01;  // leaves (full resolution) everywhere
@@ -232,7 +216,7 @@ TEST_CASE("site stream: Pick hits a known vertex within 1 mm", "[gl]") {
 
 TEST_CASE("site stream: layers and sections apply to streamed tiles", "[gl]") {
   const Site& site = TheSite();
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   SiteStream stream(site.path, renderer);
   const Camera camera = Camera::Pinhole(100, 100, 100, 100, 50, 50);
@@ -243,7 +227,7 @@ TEST_CASE("site stream: layers and sections apply to streamed tiles", "[gl]") {
     return Eigen::Vector2i(int(uv.x()), int(uv.y()));
   };
   const Eigen::Vector2i observed = pixel(3, 5), inferred = pixel(8.5, 5);
-  RenderOptions options = Flat();
+  RenderOptions options = render::test::FlatLighting();
   options.layers.highlight_inferred = true;
   Image image = renderer.Render(camera, pose, options).color;
   const auto rgb = [&](const Eigen::Vector2i& p) {
@@ -258,7 +242,7 @@ TEST_CASE("site stream: layers and sections apply to streamed tiles", "[gl]") {
   CHECK(rgb(inferred).maxCoeff() == 0);
   CHECK(rgb(observed).maxCoeff() > 0);
   // A section at y = 6 removes y > 6.
-  options = Flat();
+  options = render::test::FlatLighting();
   options.section_planes = {Eigen::Vector4d(0, 1, 0, -6)};
   image = renderer.Render(camera, pose, options).color;
   CHECK(rgb(pixel(3, 5)).maxCoeff() > 0);
@@ -268,7 +252,7 @@ TEST_CASE("site stream: layers and sections apply to streamed tiles", "[gl]") {
 
 TEST_CASE("site stream: corrupt tileset.json and truncated tiles give clear errors", "[gl]") {
   const Site& site = TheSite();
-  Context();
+  render::test::SharedHeadlessContext();
   Renderer renderer;
   TempDir dir("site_stream_bad");
 
@@ -311,7 +295,7 @@ TEST_CASE("site stream: corrupt tileset.json and truncated tiles give clear erro
   render::StreamStats stats;
   for (int i = 0; i < 3; ++i) REQUIRE_NOTHROW(stats = stream.UpdateUntilComplete(kCamera, pose));
   CHECK(stats.tiles_selected >= 1);
-  const Image image = renderer.Render(kCamera, pose, Flat()).color;
+  const Image image = renderer.Render(kCamera, pose, render::test::FlatLighting()).color;
   CHECK(Drawn(image, kCamera.width / 2, kCamera.height / 2));
 }
 
