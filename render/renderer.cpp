@@ -17,6 +17,17 @@
 namespace muta::render {
 namespace {
 
+// The GL state this renderer relies on (the context may be shared with a viewer or ImGui).
+void SetRendererGlState() {
+  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
+  glDisable(GL_CULL_FACE);
+  glDisable(GL_BLEND);
+  glDisable(GL_SCISSOR_TEST);
+  glDisable(GL_STENCIL_TEST);
+  glDisable(GL_FRAMEBUFFER_SRGB);
+  glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+}
+
 enum ColorMode : int { kBaseColor = 0, kVertexColor = 1, kTexture = 2 };
 
 struct GpuObject {
@@ -464,14 +475,7 @@ RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& 
   const int samples = std::min(options.samples, max_samples);
   const Lighting& lighting = options.lighting;
 
-  // The GL state this renderer relies on (the context may be shared with a viewer).
-  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
-  glDisable(GL_CULL_FACE);
-  glDisable(GL_BLEND);
-  glDisable(GL_SCISSOR_TEST);
-  glDisable(GL_STENCIL_TEST);
-  glDisable(GL_FRAMEBUFFER_SRGB);
-  glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+  SetRendererGlState();
 
   const bool shadows = UpdateShadowMap(options);
   AllocateTargets(targets, width, height, samples);
@@ -667,13 +671,7 @@ void Renderer::Draw(const Camera& camera, const Rigid3d& cam_from_world,
   GLint target = 0;
   glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &target);
 
-  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
-  glDisable(GL_CULL_FACE);
-  glDisable(GL_BLEND);
-  glDisable(GL_SCISSOR_TEST);
-  glDisable(GL_STENCIL_TEST);
-  glDisable(GL_FRAMEBUFFER_SRGB);
-  glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+  SetRendererGlState();
   const bool shadows = impl_->UpdateShadowMap(options);
 
   // ClipFromCamera normalises by the camera's size: the viewport's size only scales it.
