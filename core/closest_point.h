@@ -17,6 +17,7 @@
 
 #include <Eigen/Core>
 
+#include "core/bvh_build.h"
 #include "core/mesh.h"
 #include "core/progress.h"
 
@@ -50,16 +51,7 @@ class TriangleBvh {
   std::size_t NumNodes() const { return nodes_.size(); }
 
  private:
-  // Leaf: triangles [first, first + count). Inner node (count == 0): children first, first+1.
-  struct Node {
-    float lo[3];
-    float hi[3];
-    std::uint32_t first;
-    std::uint32_t count;
-  };
-  void Build(std::vector<std::uint32_t>& order, const std::vector<Vec3f>& centroids,
-             const std::vector<Vec3f>& lo, const std::vector<Vec3f>& hi);
-
+  using Node = bvh::Node;
   std::vector<Node> nodes_;
   std::vector<Vec3f> corners_;        ///< 3 per triangle, in leaf order
   std::vector<std::uint32_t> faces_;  ///< original face index per triangle, in leaf order
