@@ -12,6 +12,8 @@ PACKAGES=(
   libtinygltf-dev libstb-dev libopenimageio-dev libnanoflann-dev
   # reconstruction: meshing (Open3D Poisson), simplification/LOD (meshoptimizer)
   libopen3d-dev libmeshoptimizer-dev
+  # the learned completion network (3D U-Net, CPU): libtorch
+  libtorch-dev
   # tests and benchmarks
   catch2 libbenchmark-dev
   # structure from motion (CLI, CPU build); SQLite to read the features COLMAP writes into its

@@ -2,6 +2,8 @@
 // `muta synth --gt-only` (seed 3: not the seed the method was tuned on).
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include "core/json.h"
 #include "core/ply_io.h"
 #include "tests/test_util.h"
@@ -142,11 +144,15 @@ TEST_CASE("muta restore: bad input gets a clear error and writes nothing", "[e2e
   CHECK(r.err.find("cut.ply") != std::string::npos);
   CHECK(!fs::exists(dir / "o3"));
 
-  // The learned method is not there yet.
+  // Corrupt learned weights: the error names the file; nothing is written.
+  muta::test::WriteBytes(dir / "bad.pt", "not a network");
+  ::setenv("MUTA_COMPLETION_WEIGHTS", (dir / "bad.pt").c_str(), 1);
   r = RunMuta({"restore", "--mesh", (scene / "gt" / "mesh.ply").string(), "-o",
                (dir / "o4").string(), "--method", "learned"});
+  ::unsetenv("MUTA_COMPLETION_WEIGHTS");
   CHECK(r.exit_code == 1);
-  CHECK(r.err.find("not available yet") != std::string::npos);
+  CHECK(r.err.find((dir / "bad.pt").string()) != std::string::npos);
+  CHECK(!fs::exists(dir / "o4"));
 
   // A workspace without a mesh names the stage to run.
   fs::create_directories(dir / "ws");

@@ -57,9 +57,7 @@ const std::vector<std::string>& CompletionMethodNames() {
 std::unique_ptr<CompletionMethod> MakeCompletionMethod(std::string_view name) {
   if (name == "smooth") return MakeSmoothCompletion();
   if (name == "symmetry") return MakeSymmetryCompletion();
-  MUTA_CHECK(name != "learned")
-      << "restore: the learned completion method is not available yet (its network and "
-         "weights come in a later version); use --method auto, symmetry or smooth";
+  if (name == "learned") return MakeLearnedCompletion(DefaultLearnedWeights());
   MUTA_FAIL << "restore: unknown completion method '" << name
             << "' (use auto, symmetry, smooth or learned)";
   return nullptr;

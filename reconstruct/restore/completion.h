@@ -2,7 +2,8 @@
 // Completion methods: fill what damage detection found, adding inferred triangles beside the
 // observed ones (never changing them). One interface, one implementation per method, chosen by
 // name (DESIGN.md "Interface + factory"): "smooth" (a membrane fill of each hole), "symmetry"
-// (the building's rotated counterpart transferred into each missing region), later "learned".
+// (the building's rotated counterpart transferred into each missing region), "learned" (a 3D U-Net,
+// learned_completion.cpp).
 //
 // Output contract: inferred faces use only new vertices (so that a viewer can colour them
 // without touching observed ones); a new vertex that meets the observed surface is put at the
@@ -10,6 +11,7 @@
 // a confidence in [0, 1], the id of the source transform (face property "source": k for the
 // rotation by k * 360/order degrees, -1 for none) and its region (face property "region").
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,12 +95,18 @@ class CompletionMethod {
 
 /// The method names accepted by MakeCompletionMethod ("auto" is a rule, not a method).
 const std::vector<std::string>& CompletionMethodNames();
-/// "smooth" or "symmetry". "learned" throws muta::Error ("not available yet"); other names
-/// throw listing the valid ones.
+/// "smooth", "symmetry" or "learned" (with DefaultLearnedWeights(); throws muta::Error naming
+/// the weights file when it is missing or corrupt); other names throw listing the valid ones.
 std::unique_ptr<CompletionMethod> MakeCompletionMethod(std::string_view name);
 
 // The implementations' factories (each class is private to its .cpp).
 std::unique_ptr<CompletionMethod> MakeSmoothCompletion();
 std::unique_ptr<CompletionMethod> MakeSymmetryCompletion();
+/// The learned method with the network in `weights` (learned_net.h); throws muta::Error naming
+/// the file when it is missing, truncated or corrupt.
+std::unique_ptr<CompletionMethod> MakeLearnedCompletion(const std::filesystem::path& weights);
+/// The weights "learned" uses: $MUTA_COMPLETION_WEIGHTS when set, else the shipped
+/// assets/completion/unet.pt (share/muta/completion/unet.pt).
+std::filesystem::path DefaultLearnedWeights();
 
 }  // namespace muta::restore

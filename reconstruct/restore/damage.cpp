@@ -63,6 +63,8 @@ void DamageOptions::Check() const {
   MUTA_CHECK(!sample_spacing || *sample_spacing > 0)
       << "DamageOptions.sample_spacing must be positive";
   MUTA_CHECK(max_samples >= 1000) << "DamageOptions.max_samples must be at least 1000";
+  MUTA_CHECK(outer_loop_extent > 0 && outer_loop_extent <= 1)
+      << "DamageOptions.outer_loop_extent must be in (0, 1]";
   MUTA_CHECK(!gap_distance || *gap_distance > 0) << "DamageOptions.gap_distance must be positive";
   MUTA_CHECK(min_support > 0 && min_support <= 1) << "DamageOptions.min_support must be in (0, 1]";
   MUTA_CHECK(!min_region_area || *min_region_area >= 0)
@@ -204,6 +206,12 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
       }
       hole.regular_fraction = total ? double(on) / double(total) : 0.0;
       hole.regular = hole.regular_fraction >= options.regular_loop_fraction;
+    }
+    const Eigen::Vector3f loop_size = hole.loop.box.Size(), mesh_size = box.Size();
+    if (loop_size.x() >= options.outer_loop_extent * mesh_size.x() &&
+        loop_size.y() >= options.outer_loop_extent * mesh_size.y()) {
+      hole.outer = true;
+      hole.regular = true;
     }
     damage.holes.push_back(std::move(hole));
     if (progress) progress->Advance();
@@ -395,6 +403,8 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
           {"symmetry", ToJson(damage.symmetry)},
           {"boundary_loops", damage.holes.size()},
           {"regular_boundary_loops", regular},
+          {"outer_boundary_loops", std::count_if(damage.holes.begin(), damage.holes.end(),
+                                                 [](const Hole& h) { return h.outer; })},
           {"holes", holes},
           {"regions", regions},
           {"damage_found", !damage.Empty()},

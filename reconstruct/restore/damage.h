@@ -55,13 +55,19 @@ struct DamageOptions {
   /// A loop is regular (by design) when this share of its edges' rotated copies lies on
   /// boundary edges too.
   double regular_loop_fraction = 0.6;
+  /// A loop whose bounding box spans at least this share of the mesh's extent along x and y is
+  /// the outer border of the captured area (the rim of the ground around a reconstructed
+  /// building), not a hole.
+  double outer_loop_extent = 0.8;
   void Check() const;
 };
 
 struct Hole {
   int id = 0;
   BoundaryLoop loop;
-  bool regular = false;         ///< its rotated copies are boundaries too: by design
+  bool regular = false;  ///< not a hole to fill: by design (its rotated copies are
+                         ///< boundaries too) or the capture's outer border (`outer`)
+  bool outer = false;    ///< spans the mesh's horizontal footprint: the edge of the captured area
   double regular_fraction = 0;  ///< share of rotated edge midpoints on boundaries
   std::optional<int> region;    ///< the missing region it borders, if any
 };

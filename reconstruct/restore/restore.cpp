@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/closest_point.h"
@@ -16,14 +17,21 @@ namespace muta::restore {
 namespace {
 
 constexpr const char* kAutoRule =
-    "symmetry for every missing region with a rotational counterpart (the building's own "
-    "symmetry, estimated from the mesh); smooth for the holes no symmetry transfer closed and "
-    "for regions the transfer could not fill";
+    "symmetry for every missing region with a confident rotational counterpart (the building's "
+    "own symmetry, estimated from the mesh; symmetry inliers x region support >= 0.5); learned "
+    "for the other regions, for regions the transfer could not fill and for the holes no "
+    "transfer closed (perimeter >= 1 m; smaller holes: smooth); smooth where the learned model "
+    "adds nothing or its weights are unavailable";
+/// auto: symmetry only where inlier fraction x region support reaches this.
+constexpr double kConfidentSymmetry = 0.5;
+/// auto: holes with a shorter perimeter (metres) are closed by smooth directly (a few voxels of
+/// the learned model; many small holes of a reconstruction would cost a block each).
+constexpr double kLearnedMinHolePerimeter = 1.0;
 
 Json ResultJson(const CompletionResult& r, double size_m2, const char* size_kind) {
   return {{"target", r.target},
           {"method", r.method},
-          {"provenance", r.method == "symmetry" ? "inferred:symmetry" : "inferred:smooth"},
+          {"provenance", "inferred:" + r.method},
           {"faces", r.faces},
           {"inferred_area_m2", r.area},
           {size_kind, size_m2},
@@ -74,11 +82,32 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
 
   RestoredMeshBuilder out(mesh);
   const CompletionContext context{mesh, bvh, damage, vertex_index};
-  std::unique_ptr<CompletionMethod> symmetry, smooth;
+  std::unique_ptr<CompletionMethod> symmetry, smooth, learned;
+  std::string learned_error;
   if (options.method == "auto") {
     symmetry = MakeSymmetryCompletion();
     smooth = MakeSmoothCompletion();
+    try {
+      learned = MakeLearnedCompletion(DefaultLearnedWeights());
+    } catch (const Error& e) {
+      learned_error = e.what();
+      spdlog::warn("restore: auto without the learned method: {}", learned_error);
+    }
   }
+  // auto: the learned method, else smooth (with the reasons of those that could not).
+  auto learned_or_smooth = [&](auto complete, std::string& why) {
+    std::optional<CompletionResult> r;
+    std::string why_learned = learned ? "" : "learned unavailable (" + learned_error + ")";
+    if (learned) r = complete(*learned, why_learned);
+    if (r) return r;
+    std::string why_smooth;
+    r = complete(*smooth, why_smooth);
+    if (r)
+      r->why = "learned could not: " + why_learned + "; " + r->why;
+    else
+      why += (why.empty() ? "" : "; ") + ("learned: " + why_learned + "; smooth: " + why_smooth);
+    return r;
+  };
   Json entries = Json::array(), skipped = Json::array();
   std::set<int> closed;
   const auto completion_start = std::chrono::steady_clock::now();
@@ -90,14 +119,25 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
     if (requested) {
       r = requested->CompleteRegion(context, region.id, out, why);
     } else {
-      r = symmetry->CompleteRegion(context, region.id, out, why);
+      const Symmetry& sym = damage.symmetry;
+      const double sym_confidence = sym.inlier_fraction * region.support;
+      if (sym.found && region.source_rotation != 0 && sym_confidence >= kConfidentSymmetry) {
+        r = symmetry->CompleteRegion(context, region.id, out, why);
+      } else {
+        why = fmt::format("no confident rotational counterpart (inliers x support {:.2f} < {:.1f})",
+                          sym_confidence, kConfidentSymmetry);
+      }
       if (!r) {
-        std::string why_smooth;
-        r = smooth->CompleteRegion(context, region.id, out, why_smooth);
+        std::string why_other;
+        r = learned_or_smooth(
+            [&](CompletionMethod& m, std::string& w) {
+              return m.CompleteRegion(context, region.id, out, w);
+            },
+            why_other);
         if (r)
           r->why = "symmetry could not: " + why + "; " + r->why;
         else
-          why += "; smooth: " + why_smooth;
+          why += "; " + why_other;
       }
     }
     if (r) {
@@ -118,8 +158,19 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
       continue;
     }
     std::string why;
-    CompletionMethod* method = requested ? requested.get() : smooth.get();
-    std::optional<CompletionResult> r = method->CompleteHole(context, hole.id, out, why);
+    std::optional<CompletionResult> r;
+    if (requested) {
+      r = requested->CompleteHole(context, hole.id, out, why);
+    } else if (hole.loop.perimeter < kLearnedMinHolePerimeter) {
+      r = smooth->CompleteHole(context, hole.id, out, why);
+      if (r) r->why = "a small hole (perimeter under 1 m): " + r->why;
+    } else {
+      r = learned_or_smooth(
+          [&](CompletionMethod& m, std::string& w) {
+            return m.CompleteHole(context, hole.id, out, w);
+          },
+          why);
+    }
     if (r) {
       if (!requested) r->why = "no symmetry transfer closed it; " + r->why;
       entries.push_back(ResultJson(*r, hole.loop.perimeter, "hole_perimeter_m"));
@@ -135,9 +186,12 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
   result.observed_faces = out.num_observed_faces();
   result.inferred_faces = out.NumInferredFaces();
   result.mesh = std::move(out.mesh());
-  std::size_t by_symmetry = 0, by_smooth = 0;
+  std::size_t by_symmetry = 0, by_smooth = 0, by_learned = 0;
   for (std::size_t f = result.observed_faces; f < result.mesh.NumFaces(); ++f) {
-    (result.mesh.provenance[f] == Provenance::kInferredSymmetry ? by_symmetry : by_smooth)++;
+    const Provenance p = result.mesh.provenance[f];
+    (p == Provenance::kInferredSymmetry  ? by_symmetry
+     : p == Provenance::kInferredLearned ? by_learned
+                                         : by_smooth)++;
   }
   const bool nothing = damage.Empty();
   result.report = {{"format", "muta.restore.report"},
@@ -149,7 +203,8 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
                    {"message", nothing ? "no damage found: nothing inferred" : ""},
                    {"observed_faces", result.observed_faces},
                    {"inferred_faces", result.inferred_faces},
-                   {"inferred_faces_by_method", {{"symmetry", by_symmetry}, {"smooth", by_smooth}}},
+                   {"inferred_faces_by_method",
+                    {{"symmetry", by_symmetry}, {"learned", by_learned}, {"smooth", by_smooth}}},
                    {"completed", entries},
                    {"not_completed", skipped},
                    {"seconds",
@@ -160,10 +215,10 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
     spdlog::info("restore: no damage found in {}: nothing inferred", input_name);
   } else {
     spdlog::info(
-        "restore: {} observed faces kept, {} inferred ({} symmetry, {} smooth), {} "
+        "restore: {} observed faces kept, {} inferred ({} symmetry, {} learned, {} smooth), {} "
         "targets not completed, {:.1f} s",
-        result.observed_faces, result.inferred_faces, by_symmetry, by_smooth, skipped.size(),
-        Seconds(start));
+        result.observed_faces, result.inferred_faces, by_symmetry, by_learned, by_smooth,
+        skipped.size(), Seconds(start));
   }
   return result;
 }

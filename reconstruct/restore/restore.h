@@ -23,8 +23,9 @@ class Progress;
 namespace muta::restore {
 
 struct RestoreOptions {
-  /// "auto" (symmetry for regions with a counterpart, smooth for the holes it leaves),
-  /// "symmetry", "smooth" or "learned" (not available yet: an error).
+  /// "auto" (symmetry for regions with a confident counterpart, learned elsewhere, smooth
+  /// where learned adds nothing), "symmetry", "smooth" or "learned" (3D U-Net; its weights
+  /// from DefaultLearnedWeights(), completion.h).
   std::string method = "auto";
   DamageOptions damage;
   /// Meshes with fewer faces are refused as too small to be a building.

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <numbers>
 
 #include "core/closest_point.h"
@@ -240,7 +241,7 @@ TEST_CASE("boundary loops and the smooth membrane fill of a hole", "[unit]") {
   CHECK(area == Approx(4.0).epsilon(0.01));
 }
 
-TEST_CASE("restore refuses tiny meshes and the learned method, naming them", "[unit]") {
+TEST_CASE("restore refuses tiny meshes and missing learned weights, naming them", "[unit]") {
   Mesh box;
   Box(box, {0, 0, 1}, 0, {1, 1, 1});
   Progress progress(ProgressStyle::kQuiet);
@@ -248,7 +249,9 @@ TEST_CASE("restore refuses tiny meshes and the learned method, naming them", "[u
              Catch::Contains("box.ply") && Catch::Contains("too small"));
   RestoreOptions learned;
   learned.method = "learned";
+  ::setenv("MUTA_COMPLETION_WEIGHTS", "/nonexistent/unet.pt", 1);
   CHECK_THAT(ErrorOf([&] { RestoreMesh(Pavilion(), "p.ply", learned, progress); }),
-             Catch::Contains("not available yet"));
+             Catch::Contains("/nonexistent/unet.pt") && Catch::Contains("not found"));
+  ::unsetenv("MUTA_COMPLETION_WEIGHTS");
   CHECK_THAT(ErrorOf([&] { MakeCompletionMethod("magic"); }), Catch::Contains("unknown"));
 }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <numbers>
 #include <numeric>
+#include <random>
 
 #include <spdlog/spdlog.h>
 #include <tbb/blocked_range.h>
@@ -153,6 +154,37 @@ Json Vec(const Vector3d& v) {
   return Json::array({v.x(), v.y(), v.z()});
 }
 
+// The ground around a reconstructed building: the near-horizontal plane (normal within 30
+// degrees of +z) holding the most samples within 2 d, found by RANSAC over sample triples.
+struct GroundPlane {
+  Vector3d normal = Vector3d::UnitZ();  ///< pointing up
+  double offset = 0;                    ///< normal . p + offset = 0 on the plane
+  double fraction = 0;                  ///< of the samples within 2 d
+};
+
+GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std::uint64_t seed) {
+  GroundPlane best;
+  if (samples.size() < 3) return best;
+  const std::vector<Vector3d> few = Subsample(samples, 4000);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<std::size_t> pick(0, few.size() - 1);
+  const double cos_max_tilt = std::cos(30.0 * std::numbers::pi / 180.0);
+  for (int iteration = 0; iteration < 400; ++iteration) {
+    const Vector3d& a = few[pick(rng)];
+    Vector3d n = (few[pick(rng)] - a).cross(few[pick(rng)] - a);
+    if (n.norm() < 1e-12) continue;
+    n.normalize();
+    if (n.z() < 0) n = -n;
+    if (n.z() < cos_max_tilt) continue;
+    const double offset = -n.dot(a);
+    std::size_t inliers = 0;
+    for (const auto& p : few) inliers += std::abs(n.dot(p) + offset) <= 2.0 * d;
+    const double fraction = double(inliers) / double(few.size());
+    if (fraction > best.fraction) best = {n, offset, fraction};
+  }
+  return best;
+}
+
 }  // namespace
 
 void SymmetryOptions::Check() const {
@@ -166,6 +198,8 @@ void SymmetryOptions::Check() const {
       << "SymmetryOptions.min_inlier_fraction must be in (0, 1]";
   MUTA_CHECK(order_tolerance >= 0 && order_tolerance < 1)
       << "SymmetryOptions.order_tolerance must be in [0, 1)";
+  MUTA_CHECK(ground_min_fraction > 0 && ground_min_fraction <= 1)
+      << "SymmetryOptions.ground_min_fraction must be in (0, 1]";
 }
 
 Eigen::Isometry3d RotationAbout(const Vector3d& point, const Vector3d& direction, double angle) {
@@ -198,6 +232,25 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   for (const Vec3f& p : SampleSurface(mesh, options.samples, options.seed)) {
     samples.push_back(p.cast<double>());
   }
+  // A reconstruction usually stands on a patch of ground whose irregular outline tilts the
+  // principal axes, moves the centroid off the building's axis and dilutes every score: when a
+  // near-horizontal plane holds a large share of the surface, leave it (and what lies below it)
+  // out and look for the symmetry of what stands on it.
+  const GroundPlane ground = FindGroundPlane(samples, d, options.seed);
+  std::optional<Vector3d> ground_axis;
+  if (ground.fraction >= options.ground_min_fraction) {
+    std::vector<Vector3d> above;
+    for (const auto& p : samples) {
+      if (ground.normal.dot(p) + ground.offset > 2.0 * d) above.push_back(p);
+    }
+    if (above.size() >= 1000) {
+      spdlog::info("symmetry: left out a ground plane holding {:.0f} % of the surface",
+                   100 * ground.fraction);
+      sym.ground_fraction = ground.fraction;
+      samples = std::move(above);
+      ground_axis = ground.normal;
+    }
+  }
   const std::vector<Vector3d> search = Subsample(samples, 4000);
 
   // Principal axes of the samples.
@@ -207,10 +260,19 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
   for (const auto& p : samples) cov += (p - centroid) * (p - centroid).transpose();
   Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(cov);
-  const Vector3d box_centre = box.Center().cast<double>();
+  Vector3d sample_lo = samples.front(), sample_hi = samples.front();
+  for (const auto& p : samples) {
+    sample_lo = sample_lo.cwiseMin(p);
+    sample_hi = sample_hi.cwiseMax(p);
+  }
+  const Vector3d box_centre =
+      0.5 * (sample_lo + sample_hi);  // of the samples (the ground left out)
 
   const int num_orders = options.max_order - options.min_order + 1;
-  if (progress) progress->Begin("symmetry: rotation search", 3 * 2 * num_orders, "hypotheses");
+  if (progress) {
+    progress->Begin("symmetry: rotation search",
+                    std::uint64_t(ground_axis ? 4 : 3) * 2 * num_orders, "hypotheses");
+  }
   struct Hypothesis {
     Vector3d point, axis;
     std::vector<OrderScore> scores;
@@ -218,8 +280,10 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
     double score = 0;
   };
   Hypothesis best;
-  for (int a = 0; a < 3; ++a) {
-    Vector3d axis = eig.eigenvectors().col(a).normalized();
+  std::vector<Vector3d> axes;
+  for (int a = 0; a < 3; ++a) axes.push_back(eig.eigenvectors().col(a).normalized());
+  if (ground_axis) axes.push_back(*ground_axis);  // buildings stand upright on the ground
+  for (Vector3d axis : axes) {
     if (axis.z() < 0) axis = -axis;
     // Through the centroid, and through the box centre (less moved by one-sided damage).
     for (const Vector3d& point : {centroid, box_centre}) {
@@ -439,6 +503,7 @@ Json ToJson(const Symmetry& s) {
           {"inlier_fraction", s.inlier_fraction},
           {"residual_rms_m", s.residual_rms},
           {"inlier_distance_m", s.inlier_distance},
+          {"ground_fraction", s.ground_fraction},
           {"orders_tested", orders},
           {"mirror_planes", mirrors},
           {"storey_repetition", storeys},

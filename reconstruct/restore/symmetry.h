@@ -51,6 +51,9 @@ struct SymmetryOptions {
   /// Orders scoring within this fraction of the best score count as equally good; the largest
   /// of them whose divisors are equally good too is taken.
   double order_tolerance = 0.05;
+  /// A near-horizontal plane holding at least this share of the surface samples is taken for
+  /// the ground and left out of the search (with what lies below it).
+  double ground_min_fraction = 0.2;
   bool detect_mirrors = true;
   bool detect_storeys = true;
   std::uint64_t seed = 11;
@@ -85,6 +88,7 @@ struct Symmetry {
   double inlier_fraction = 0;  ///< of the rotation by 360/order after refinement
   double residual_rms = 0;     ///< rms distance of the inlier pairs after refinement, metres
   double inlier_distance = 0;  ///< the threshold used, metres
+  double ground_fraction = 0;  ///< share of the surface in a ground plane left out, or 0
   std::vector<OrderScore> order_scores;  ///< about the refined axis
   std::vector<MirrorPlane> mirrors;
   std::optional<StoreyRepetition> storeys;

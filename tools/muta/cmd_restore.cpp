@@ -139,7 +139,7 @@ int RestoreWorkspace(RestoreArgs& a) {
 
 CommandSpec RestoreCommand() {
   return {"restore",
-          "Detect damage in a building mesh and complete it (symmetry, smooth), labelling "
+          "Detect damage in a building mesh and complete it (symmetry, learned, smooth), labelling "
           "every inferred triangle",
           [](CLI::App& sub, const GlobalOptions&) -> RunFunction {
             auto a = std::make_shared<RestoreArgs>();
@@ -153,8 +153,9 @@ CommandSpec RestoreCommand() {
             sub.add_option("-o,--output", a->output,
                            "With --mesh: output folder (restored.ply, damage.json, report.json)");
             sub.add_option("--method", a->options.method,
-                           "auto (symmetry where a counterpart exists, else smooth), symmetry, "
-                           "smooth, or learned (not available yet)")
+                           "auto (symmetry where a confident counterpart exists, else learned, "
+                           "else smooth), symmetry, smooth, or learned (3D U-Net; weights from "
+                           "$MUTA_COMPLETION_WEIGHTS or the shipped assets/completion/unet.pt)")
                 ->check(CLI::IsMember({"auto", "symmetry", "smooth", "learned"}))
                 ->capture_default_str();
             sub.add_option("--highlight", a->highlight,

@@ -1,0 +1,254 @@
+// Learned completion: the 3D U-Net (learned_net.h) predicts the intact surface's occupancy in a
+// voxel block around each damaged region; marching cubes at p = 0.5 turns the predicted
+// occupancy inside the region (less the voxels the observed surface already occupies) into
+// triangles, whose vertices then move up the probability's gradient onto its ridge (at most one
+// voxel: the occupied band is about a voxel thick, and the ridge is the surface's best estimate).
+// Triangles that would double the observed surface are dropped. Every triangle is labelled
+// inferred:learned with the network's probability (at the ridge) as its confidence.
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "core/assets.h"
+#include "core/closest_point.h"
+#include "core/error.h"
+#include "reconstruct/restore/completion.h"
+#include "reconstruct/restore/learned_net.h"
+#include "reconstruct/restore/learned_voxel.h"
+
+namespace muta::restore {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kContextVoxels = 8;      ///< observed context around the unknown box, each side
+constexpr int kSingleBlock = 96;       ///< up to this many voxels per axis: one network call
+constexpr int kTileCore = 64;          ///< larger blocks: tiles of this core size (+ context)
+constexpr int kMaxVoxels = 480;        ///< per axis; larger regions are refused
+constexpr double kIso = 0.5;           ///< probability of the extracted surface
+constexpr double kDoubleVoxels = 0.5;  ///< closer to observed surface (voxels): doubling it
+constexpr double kRidgeVoxels = 1.0;   ///< vertices move at most this far to the ridge
+
+Box3f Grown(Box3f b, double by) {
+  b.min.array() -= float(by);
+  b.max.array() += float(by);
+  return b;
+}
+
+// Runs the network over `block`, in overlapping tiles when it is large.
+std::vector<float> PredictTiled(const CompletionNet& net, const VoxelBlock& block,
+                                const std::vector<float>& occupancy,
+                                const std::vector<float>& known) {
+  const GridDims& d = block.dims;
+  if (d[0] <= kSingleBlock && d[1] <= kSingleBlock && d[2] <= kSingleBlock) {
+    return net.Predict(d, occupancy, known);
+  }
+  std::vector<float> out(GridSize(d), 0.0f);
+  for (int z0 = 0; z0 < d[2]; z0 += kTileCore) {
+    for (int y0 = 0; y0 < d[1]; y0 += kTileCore) {
+      for (int x0 = 0; x0 < d[0]; x0 += kTileCore) {
+        const int c0[3] = {x0, y0, z0};
+        int lo[3], hi[3];
+        GridDims td;
+        for (int k = 0; k < 3; ++k) {
+          lo[k] = std::max(0, c0[k] - kContextVoxels);
+          hi[k] = std::min(d[k], c0[k] + kTileCore + kContextVoxels);
+          td[k] = hi[k] - lo[k];
+        }
+        std::vector<float> to(GridSize(td)), tk(GridSize(td));
+        VoxelBlock tile;
+        tile.dims = td;
+        for (int z = 0; z < td[2]; ++z)
+          for (int y = 0; y < td[1]; ++y)
+            for (int x = 0; x < td[0]; ++x) {
+              const std::size_t i = block.Index(lo[0] + x, lo[1] + y, lo[2] + z);
+              to[tile.Index(x, y, z)] = occupancy[i];
+              tk[tile.Index(x, y, z)] = known[i];
+            }
+        const std::vector<float> p = net.Predict(td, to, tk);
+        for (int z = z0; z < std::min(d[2], z0 + kTileCore); ++z)
+          for (int y = y0; y < std::min(d[1], y0 + kTileCore); ++y)
+            for (int x = x0; x < std::min(d[0], x0 + kTileCore); ++x)
+              out[block.Index(x, y, z)] = p[tile.Index(x - lo[0], y - lo[1], z - lo[2])];
+      }
+    }
+  }
+  return out;
+}
+
+class LearnedCompletion final : public CompletionMethod {
+ public:
+  explicit LearnedCompletion(const fs::path& weights)
+      : net_(CompletionNet::Load(weights)), weights_(weights) {}
+
+  std::string_view Name() const override { return "learned"; }
+  Provenance Label() const override { return Provenance::kInferredLearned; }
+
+  std::optional<CompletionResult> CompleteRegion(const CompletionContext& context, int region_id,
+                                                 RestoredMeshBuilder& out,
+                                                 std::string& why) override {
+    const MissingRegion& region = context.damage.regions.at(region_id);
+    const double v = net_.info().voxel_size;
+    auto r = Complete(context, Grown(region.box, v), region_id, out, why);
+    if (!r) return r;
+    r->target = fmt::format("region {}", region_id);
+    for (const Hole& hole : context.damage.holes) {
+      if (!hole.regular && hole.region == region_id) r->holes_closed.push_back(hole.id);
+    }
+    return r;
+  }
+
+  std::optional<CompletionResult> CompleteHole(const CompletionContext& context, int hole_id,
+                                               RestoredMeshBuilder& out,
+                                               std::string& why) override {
+    const Hole& hole = context.damage.holes.at(hole_id);
+    // A broken element's missing part reaches beyond its break line: the unknown box is the
+    // loop's box grown by a quarter of its largest extent (at least two voxels).
+    const double v = net_.info().voxel_size;
+    const double extent = hole.loop.box.Size().maxCoeff();
+    auto r = Complete(context, Grown(hole.loop.box, std::max(2 * v, 0.25 * extent)),
+                      hole.region.value_or(-1), out, why);
+    if (!r) return r;
+    r->target = fmt::format("hole {}", hole_id);
+    r->holes_closed.push_back(hole_id);
+    return r;
+  }
+
+ private:
+  std::optional<CompletionResult> Complete(const CompletionContext& context, const Box3f& unknown,
+                                           int region_id, RestoredMeshBuilder& out,
+                                           std::string& why) {
+    const auto start = std::chrono::steady_clock::now();
+    const double v = net_.info().voxel_size;
+    VoxelBlock block;
+    block.voxel = v;
+    for (int k = 0; k < 3; ++k) {
+      // On a lattice fixed in the world, so that neighbouring regions agree.
+      const double lo = std::floor(unknown.min[k] / v) * v - kContextVoxels * v;
+      block.origin[k] = lo;
+      const double span = unknown.max[k] + kContextVoxels * v - lo;
+      block.dims[k] = int(std::ceil(span / v)) + 1;
+    }
+    if (*std::max_element(block.dims.begin(), block.dims.end()) > kMaxVoxels) {
+      why = fmt::format(
+          "the region is too large for the learned model ({} x {} x {} voxels of {:.2f} m; at "
+          "most {} per axis)",
+          block.dims[0], block.dims[1], block.dims[2], v, kMaxVoxels);
+      return std::nullopt;
+    }
+    const std::vector<std::uint8_t> occ8 = SurfaceOccupancy(context.bvh, block);
+    const std::vector<std::uint8_t> known8 = KnownMask(block, unknown);
+    const std::vector<float> occ(occ8.begin(), occ8.end()), known(known8.begin(), known8.end());
+    std::vector<float> p = PredictTiled(net_, block, occ, known);
+    // Only the unknown voxels the observed surface does not occupy are completed.
+    float max_p = 0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      if (known8[i] || occ8[i]) p[i] = 0.0f;
+      max_p = std::max(max_p, p[i]);
+    }
+    IsoSurface iso = MarchingCubes(block, p, kIso);
+    SnapToRidge(block, p, kRidgeVoxels * v, iso);
+    const Mesh& m = context.observed;
+    const double doubled = kDoubleVoxels * v;
+    std::unordered_map<std::uint32_t, std::uint32_t> new_vertex;
+    double area = 0, confidence_area = 0;
+    std::size_t faces = 0, dropped = 0;
+    std::vector<std::array<std::uint32_t, 3>> added;
+    std::vector<float> added_confidence;
+    for (const Face& f : iso.faces) {
+      const Eigen::Vector3d a = iso.vertices[f[0]], b = iso.vertices[f[1]], c = iso.vertices[f[2]];
+      const double face_area = 0.5 * (b - a).cross(c - a).norm();
+      if (face_area <= 0) continue;
+      if (context.bvh.Closest((a + b + c) / 3.0).distance < doubled) {
+        ++dropped;
+        continue;
+      }
+      std::array<std::uint32_t, 3> ids;
+      for (int k = 0; k < 3; ++k) {
+        auto it = new_vertex.find(f[k]);
+        if (it == new_vertex.end()) {
+          const Vec3f pos = iso.vertices[f[k]].cast<float>();
+          Color3u8 colour(128, 128, 128);
+          if (!m.colors.empty())
+            colour = m.colors[context.vertex_index.Nearest(iso.vertices[f[k]]).index];
+          it = new_vertex
+                   .emplace(f[k], out.AddVertex(pos, nullptr, m.colors.empty() ? nullptr : &colour))
+                   .first;
+        }
+        ids[k] = it->second;
+      }
+      const float confidence = std::clamp(
+          (iso.vertex_value[f[0]] + iso.vertex_value[f[1]] + iso.vertex_value[f[2]]) / 3.0f, 0.0f,
+          1.0f);
+      added.push_back(ids);
+      added_confidence.push_back(confidence);
+      area += face_area;
+      confidence_area += confidence * face_area;
+      ++faces;
+    }
+    // Vertex normals (area-weighted face normals) when the mesh has normals.
+    Mesh& mesh = out.mesh();
+    if (!mesh.normals.empty()) {
+      std::unordered_map<std::uint32_t, Eigen::Vector3d> sums;
+      for (const auto& t : added) {
+        const Eigen::Vector3d a = mesh.vertices[t[0]].cast<double>();
+        const Eigen::Vector3d n =
+            (mesh.vertices[t[1]].cast<double>() - a).cross(mesh.vertices[t[2]].cast<double>() - a);
+        for (const auto id : t) sums.try_emplace(id, Eigen::Vector3d::Zero()).first->second += n;
+      }
+      for (const auto& [id, n] : sums) {
+        if (n.norm() > 0) mesh.normals[id] = n.normalized().cast<float>();
+      }
+    }
+    for (std::size_t i = 0; i < added.size(); ++i) {
+      out.AddFace(added[i][0], added[i][1], added[i][2], Provenance::kInferredLearned,
+                  added_confidence[i], -1, region_id);
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (faces == 0) {
+      why = fmt::format(
+          "the network predicts no new surface there (highest probability {:.2f} in {} x {} x {} "
+          "voxels; {} candidate triangles doubled observed surface)",
+          max_p, block.dims[0], block.dims[1], block.dims[2], dropped);
+      return std::nullopt;
+    }
+    CompletionResult r;
+    r.method = "learned";
+    r.faces = faces;
+    r.area = area;
+    r.confidence = confidence_area / area;
+    r.source =
+        fmt::format("model:unet3d-v{} {} ({} training steps, {:.3f} m voxels)",
+                    net_.info().format_version, weights_.filename().string(), net_.info().steps, v);
+    r.why = fmt::format(
+        "3D U-Net completion of a {} x {} x {} voxel block ({:.2f} m voxels, {:.1f} s): {} "
+        "triangles by marching cubes at p = {:.1f} moved onto the probability ridge, {} dropped as "
+        "doubling observed surface; confidence = mean network probability",
+        block.dims[0], block.dims[1], block.dims[2], v, seconds, faces, kIso, dropped);
+    return r;
+  }
+
+  CompletionNet net_;
+  fs::path weights_;
+};
+
+}  // namespace
+
+fs::path DefaultLearnedWeights() {
+  if (const char* env = std::getenv("MUTA_COMPLETION_WEIGHTS"); env != nullptr && *env != '\0') {
+    return fs::path(env);
+  }
+  return AssetDir() / "completion" / "unet.pt";
+}
+
+std::unique_ptr<CompletionMethod> MakeLearnedCompletion(const fs::path& weights) {
+  return std::make_unique<LearnedCompletion>(weights);
+}
+
+}  // namespace muta::restore

@@ -1,0 +1,258 @@
+// The learned completion method: a few-step training smoke test (finite, decreasing loss; the
+// weights file reloads exactly), inference with the shipped weights on a small colonnade with
+// a broken column (labelled triangles near the missing part, observed triangles unchanged),
+// and missing/corrupt/truncated weights files.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <numbers>
+
+#include "core/closest_point.h"
+#include "core/error.h"
+#include "core/file_io.h"
+#include "reconstruct/restore/completion.h"
+#include "reconstruct/restore/learned_net.h"
+#include "reconstruct/restore/learned_voxel.h"
+#include "tests/test_util.h"
+
+namespace {
+
+using namespace muta;
+using namespace muta::restore;
+using Eigen::Vector3d;
+
+std::uint32_t V(Mesh& m, const Vector3d& p) {
+  m.vertices.push_back(p.cast<float>());
+  return std::uint32_t(m.vertices.size() - 1);
+}
+void Quad(Mesh& m, const Vector3d& a, const Vector3d& b, const Vector3d& c, const Vector3d& d) {
+  const auto i = V(m, a), j = V(m, b), k = V(m, c), l = V(m, d);
+  m.faces.emplace_back(i, j, k);
+  m.faces.emplace_back(i, k, l);
+}
+// Axis-aligned box [lo, hi], outward-facing quads.
+void Box(Mesh& m, const Vector3d& lo, const Vector3d& hi) {
+  auto p = [&](int x, int y, int z) {
+    return Vector3d(x ? hi.x() : lo.x(), y ? hi.y() : lo.y(), z ? hi.z() : lo.z());
+  };
+  Quad(m, p(0, 0, 0), p(0, 1, 0), p(1, 1, 0), p(1, 0, 0));
+  Quad(m, p(0, 0, 1), p(1, 0, 1), p(1, 1, 1), p(0, 1, 1));
+  Quad(m, p(0, 0, 0), p(1, 0, 0), p(1, 0, 1), p(0, 0, 1));
+  Quad(m, p(1, 0, 0), p(1, 1, 0), p(1, 1, 1), p(1, 0, 1));
+  Quad(m, p(1, 1, 0), p(0, 1, 0), p(0, 1, 1), p(1, 1, 1));
+  Quad(m, p(0, 1, 0), p(0, 0, 0), p(0, 0, 1), p(0, 1, 1));
+}
+// An octagonal column of radius r from z0 to z1 at (x, y), its sides cut into `rings` bands.
+void Column(Mesh& m, double x, double y, double r, double z0, double z1, int rings) {
+  const double step = std::numbers::pi / 4;
+  auto at = [&](int k, double z) {
+    return Vector3d(x + r * std::cos(k * step + step / 2), y + r * std::sin(k * step + step / 2),
+                    z);
+  };
+  for (int j = 0; j < rings; ++j) {
+    const double za = z0 + (z1 - z0) * j / rings, zb = z0 + (z1 - z0) * (j + 1) / rings;
+    for (int k = 0; k < 8; ++k) Quad(m, at(k, za), at(k + 1, za), at(k + 1, zb), at(k, zb));
+  }
+  for (int k = 0; k < 8; ++k) {
+    const auto c = V(m, {x, y, z1}), a = V(m, at(k, z1)), b = V(m, at(k + 1, z1));
+    m.faces.emplace_back(c, a, b);
+  }
+}
+
+// A colonnade: a platform, three columns (r 0.25 m, 3 m) and a beam on top.
+Mesh Colonnade() {
+  Mesh m;
+  Box(m, {-3.5, -1.2, 0.0}, {3.5, 1.2, 0.3});
+  for (int i = -1; i <= 1; ++i) Column(m, 2.2 * i, 0.0, 0.25, 0.3, 3.3, 12);
+  Box(m, {-3.0, -0.3, 3.3}, {3.0, 0.3, 3.8});
+  return m;
+}
+
+struct Damaged {
+  Mesh intact, observed, removed;
+  Box3f box;  ///< of the removed faces
+};
+// The middle column broken: its faces above z = 1.8 removed (upper half).
+Damaged BrokenColumn() {
+  Damaged d;
+  d.intact = Colonnade();
+  d.observed.vertices = d.intact.vertices;
+  d.removed.vertices = d.intact.vertices;
+  for (const Face& f : d.intact.faces) {
+    Vector3d c = Vector3d::Zero();
+    for (int k = 0; k < 3; ++k) c += d.intact.vertices[f[k]].cast<double>() / 3.0;
+    const bool gone = std::hypot(c.x(), c.y()) < 0.3 && c.z() > 1.8 && c.z() < 3.3;
+    (gone ? d.removed : d.observed).faces.push_back(f);
+    if (gone)
+      for (int k = 0; k < 3; ++k) d.box.Extend(d.intact.vertices[f[k]]);
+  }
+  return d;
+}
+
+std::vector<CompletionSample> Samples(const Damaged& d, int n, int size, double voxel) {
+  const TriangleBvh observed(d.observed), intact(d.intact);
+  std::vector<CompletionSample> out;
+  for (int i = 0; i < n; ++i) {
+    VoxelBlock block;
+    block.voxel = voxel;
+    block.dims = {size, size, size};
+    const Vec3f c = d.box.Center();
+    block.origin = c.cast<double>() - 0.5 * size * voxel * Vector3d::Ones() +
+                   Vector3d(0.1 * i, -0.07 * i, 0.05 * i);
+    out.push_back(MakeCompletionSample(observed, intact, block, d.box));
+  }
+  return out;
+}
+
+std::filesystem::path ShippedWeights() {
+  return std::filesystem::path(MUTA_SOURCE_DIR) / "assets" / "completion" / "unet.pt";
+}
+
+TEST_CASE("learned: a few training steps lower the loss; the weights file reloads exactly",
+          "[unit]") {
+  CompletionNet::SetThreads(2);
+  const Damaged d = BrokenColumn();
+  REQUIRE(d.removed.NumFaces() > 20);
+  const std::vector<CompletionSample> samples = Samples(d, 4, 16, 0.12);
+  for (const auto& s : samples) {
+    std::size_t unknown_surface = 0;
+    for (std::size_t i = 0; i < s.target.size(); ++i) unknown_surface += s.target[i] && !s.known[i];
+    REQUIRE(unknown_surface > 10);  // the broken column's surface is there to learn
+  }
+  std::vector<const CompletionSample*> batch;
+  for (const auto& s : samples) batch.push_back(&s);
+
+  CompletionNetInfo info;
+  info.voxel_size = 0.12;
+  CompletionNet net(info, 5);
+  CHECK(net.NumParameters() == 339'681);
+  CompletionTrainer trainer(net, TrainOptions{});
+  const double before = trainer.Evaluate(batch).loss;
+  for (int step = 0; step < 8; ++step) {
+    const BatchFigures f = trainer.Step(batch, 100 + step, 3e-3);
+    REQUIRE(std::isfinite(f.loss));
+  }
+  const double after = trainer.Evaluate(batch).loss;
+  INFO("loss before " << before << ", after " << after);
+  CHECK(std::isfinite(before));
+  CHECK(after < before);
+
+  net.set_steps(8);
+  test::TempDir dir("learned_weights");
+  net.Save(dir / "unet.pt");
+  const CompletionNet loaded = CompletionNet::Load(dir / "unet.pt");
+  CHECK(loaded.SameParameters(net));
+  CHECK(loaded.info().steps == 8);
+  CHECK(loaded.info().voxel_size == 0.12);
+  const std::vector<float> occ(samples[0].occupancy.begin(), samples[0].occupancy.end());
+  const std::vector<float> known(samples[0].known.begin(), samples[0].known.end());
+  const std::vector<float> p1 = net.Predict(samples[0].dims, occ, known);
+  const std::vector<float> p2 = loaded.Predict(samples[0].dims, occ, known);
+  REQUIRE(p1.size() == p2.size());
+  CHECK(std::memcmp(p1.data(), p2.data(), p1.size() * sizeof(float)) == 0);
+  // A different network is not the same.
+  CHECK_FALSE(CompletionNet(info, 6).SameParameters(net));
+}
+
+TEST_CASE("learned: missing, corrupt and truncated weights files are named in the error",
+          "[unit]") {
+  test::TempDir dir("learned_bad_weights");
+  const auto missing = dir / "nothing.pt";
+  std::string e = test::ErrorOf([&] { CompletionNet::Load(missing); });
+  CHECK_THAT(e, Catch::Contains(missing.string()));
+  CHECK_THAT(e, Catch::Contains("not found"));
+
+  const auto garbage = dir / "garbage.pt";
+  test::WriteBytes(garbage, std::string(4096, '\x5a'));
+  e = test::ErrorOf([&] { CompletionNet::Load(garbage); });
+  CHECK_THAT(e, Catch::Contains(garbage.string()));
+  e = test::ErrorOf([&] { MakeLearnedCompletion(garbage); });
+  CHECK_THAT(e, Catch::Contains(garbage.string()));
+
+  CompletionNetInfo info;
+  const auto good = dir / "good.pt";
+  CompletionNet(info, 1).Save(good);
+  const auto size = std::filesystem::file_size(good);
+  for (const std::size_t cut :
+       {std::size_t(0), std::size_t(100), std::size_t(size / 2), std::size_t(size - 10)}) {
+    const auto truncated = dir / ("truncated_" + std::to_string(cut) + ".pt");
+    test::WriteTruncatedCopy(good, truncated, cut);
+    e = test::ErrorOf([&] { CompletionNet::Load(truncated); });
+    INFO("cut at " << cut << " of " << size);
+    CHECK_THAT(e, Catch::Contains(truncated.string()));
+  }
+}
+
+TEST_CASE("learned: the shipped network completes a broken column, labelled, observed unchanged",
+          "[unit]") {
+  const Damaged d = BrokenColumn();
+  const auto weights = ShippedWeights();
+  REQUIRE(std::filesystem::is_regular_file(weights));
+  const std::unique_ptr<CompletionMethod> method = MakeLearnedCompletion(weights);
+  CHECK(method->Name() == "learned");
+  CHECK(method->Label() == Provenance::kInferredLearned);
+
+  const TriangleBvh bvh(d.observed);
+  const PointIndex vertex_index(d.observed.vertices);
+  Damage damage;
+  damage.diagonal = 8.0;
+  MissingRegion region;
+  region.id = 0;
+  region.box = d.box;
+  region.points = {d.box.Center()};
+  damage.regions.push_back(region);
+  const CompletionContext context{d.observed, bvh, damage, vertex_index};
+  RestoredMeshBuilder out(d.observed);
+  std::string why;
+  const std::optional<CompletionResult> r = method->CompleteRegion(context, 0, out, why);
+  INFO(why);
+  REQUIRE(r.has_value());
+  CHECK(r->method == "learned");
+  CHECK_THAT(r->source, Catch::Contains("unet.pt"));
+  const Mesh& m = out.mesh();
+  REQUIRE(out.num_observed_faces() == d.observed.NumFaces());
+  REQUIRE(m.NumFaces() > d.observed.NumFaces());
+  CHECK(r->faces == m.NumFaces() - d.observed.NumFaces());
+
+  // Observed vertices and faces bit-identical, first and in order.
+  REQUIRE(m.NumVertices() >= d.observed.NumVertices());
+  CHECK(std::memcmp(m.vertices.data(), d.observed.vertices.data(),
+                    d.observed.NumVertices() * sizeof(Vec3f)) == 0);
+  CHECK(std::memcmp(m.faces.data(), d.observed.faces.data(),
+                    d.observed.NumFaces() * sizeof(Face)) == 0);
+  for (std::size_t f = 0; f < d.observed.NumFaces(); ++f) {
+    REQUIRE(m.provenance[f] == Provenance::kObserved);
+  }
+
+  // Inferred faces: labelled, confident in (0, 1], in the region's block, near the lost surface.
+  const TriangleBvh removed(d.removed);
+  const double voxel = 0.12;
+  Box3f near = d.box;
+  near.min.array() -= float(2 * voxel);
+  near.max.array() += float(2 * voxel);
+  std::size_t close = 0, inferred = 0;
+  int region_index = -1;
+  for (std::size_t i = 0; i < m.face_extra.size(); ++i)
+    if (m.face_extra[i].name == "region") region_index = int(i);
+  REQUIRE(region_index >= 0);
+  for (std::size_t f = d.observed.NumFaces(); f < m.NumFaces(); ++f) {
+    ++inferred;
+    CHECK(m.provenance[f] == Provenance::kInferredLearned);
+    CHECK(m.confidence[f] > 0.0f);
+    CHECK(m.confidence[f] <= 1.0f);
+    CHECK(m.face_extra[std::size_t(region_index)].values[f] == 0.0);
+    Vector3d c = Vector3d::Zero();
+    for (int k = 0; k < 3; ++k) {
+      REQUIRE(m.faces[f][k] >= d.observed.NumVertices());  // new vertices only
+      const Vec3f& p = m.vertices[m.faces[f][k]];
+      CHECK(((p.array() >= near.min.array()).all() && (p.array() <= near.max.array()).all()));
+      c += p.cast<double>() / 3.0;
+    }
+    if (removed.Closest(c).distance < 2 * voxel) ++close;
+  }
+  INFO(close << " of " << inferred << " inferred triangles within 2 voxels of the lost surface");
+  CHECK(double(close) >= 0.5 * double(inferred));
+}
+
+}  // namespace
