@@ -12,6 +12,7 @@
 #include "reconstruct/mvs/patch_match_options.h"
 #include "reconstruct/orient.h"
 #include "reconstruct/sfm.h"
+#include "reconstruct/texture/texture.h"
 #include "reconstruct/undistort.h"
 
 namespace fs = std::filesystem;
@@ -52,6 +53,7 @@ void ReconstructOptions::Check() const {
       << "--dense-max-size must be at least 64 pixels";
   MUTA_CHECK(!poisson_depth || (*poisson_depth >= 5 && *poisson_depth <= 13))
       << "--poisson-depth must be 5 to 13";
+  MUTA_CHECK(!texel_size_mm || *texel_size_mm > 0) << "--texel-size must be positive (mm)";
   ParseMatcherKind(matcher);
   if (intrinsics) {
     MUTA_CHECK(fs::exists(*intrinsics)) << intrinsics->string() << ": no such calibration file";
@@ -64,7 +66,7 @@ void ReconstructOptions::Check() const {
 
 const std::vector<std::string>& ReconstructionStageNames() {
   static const std::vector<std::string> names = {"ingest", "sfm",    "orient", "undistort",
-                                                 "mvs",    "fusion", "mesh"};
+                                                 "mvs",    "fusion", "mesh",   "texture"};
   return names;
 }
 
@@ -173,6 +175,10 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
                       return MeshFromPoints(ws.Path("dense/fused.ply"), ws.Path("dense/mesh.ply"),
                                             meshing, progress);
                     }});
+
+  TextureOptions texture;
+  texture.texel_size_mm = o.texel_size_mm;
+  stages.push_back(TextureStage(texture));
   return stages;
 }
 

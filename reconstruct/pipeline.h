@@ -1,6 +1,6 @@
 #pragma once
 // The reconstruction pipeline as workspace stages (DESIGN.md, "Job workspace"):
-//   ingest -> sfm -> orient -> undistort -> mvs -> fusion -> mesh
+//   ingest -> sfm -> orient -> undistort -> mvs -> fusion -> mesh -> texture
 // Each stage reads and writes files in the workspace only; RunStages (core/workspace.h) skips
 // stages that are up to date and resumes interrupted ones.
 
@@ -30,6 +30,8 @@ struct ReconstructOptions {
   bool use_gps = true;
   std::optional<int> dense_max_size;  ///< undistorted image size for dense matching
   std::optional<int> poisson_depth;   ///< Poisson octree depth
+  /// Texture atlas texel size (mm); nullopt: the images' ground sampling distance.
+  std::optional<double> texel_size_mm;
 
   void Check() const;
 };

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
@@ -22,6 +23,7 @@ struct Options {
   reconstruct::ReconstructOptions pipeline;
   std::string intrinsics, colmap, control, scale_bar;
   int max_size = 0, dense_max_size = 0, poisson_depth = 0;
+  double texel_size_mm = 0;
   bool no_gps = false;
   RunOptions run;
   bool json = false;
@@ -42,6 +44,10 @@ std::string Summary(const StageRecord& s) {
   if (s.name == "mvs") return num("images") + " depth maps";
   if (s.name == "fusion") return num("points") + " points";
   if (s.name == "mesh") return num("faces") + " faces";
+  if (s.name == "texture" && f.contains("texel_size_mm")) {
+    return num("charts") + " charts, texel " +
+           fmt::format("{:.1f}", f["texel_size_mm"].get<double>()) + " mm";
+  }
   return "";
 }
 
@@ -87,6 +93,10 @@ CommandSpec ReconstructCommand() {
                            "Poisson octree depth (default by "
                            "--quality)")
                 ->check(CLI::Range(5, 13));
+            sub.add_option("--texel-size", o->texel_size_mm,
+                           "Texture atlas texel size in mm (default: the photographs' ground "
+                           "sampling distance)")
+                ->check(CLI::PositiveNumber);
             sub.add_option("--from", o->run.from, "First stage to run");
             sub.add_option("--to", o->run.to, "Last stage to run");
             sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
@@ -105,6 +115,7 @@ CommandSpec ReconstructCommand() {
               if (o->max_size > 0) p.max_size = o->max_size;
               if (o->dense_max_size > 0) p.dense_max_size = o->dense_max_size;
               if (o->poisson_depth > 0) p.poisson_depth = o->poisson_depth;
+              if (o->texel_size_mm > 0) p.texel_size_mm = o->texel_size_mm;
               p.use_gps = !o->no_gps;
               p.Check();
               Workspace ws = Workspace::Open(o->workspace);
