@@ -384,6 +384,13 @@ XRAPI_ATTR XrResult XRAPI_CALL EndFrame(XrSession handle, const XrFrameEndInfo* 
       SetSessionState(*inst, *session, XR_SESSION_STATE_VISIBLE);
       SetSessionState(*inst, *session, XR_SESSION_STATE_FOCUSED);
     }
+    const auto& instance_loss_after = inst->config.instance_loss_after_frames;
+    if (instance_loss_after && session->frames_ended == *instance_loss_after) {
+      // e.g. the runtime is being shut down or updated
+      XrEventDataInstanceLossPending loss{XR_TYPE_EVENT_DATA_INSTANCE_LOSS_PENDING};
+      loss.lossTime = NowNs();
+      PushEvent(*inst, &loss, sizeof(loss));
+    }
     const auto& loss_after = inst->config.loss_after_frames;
     if (loss_after && session->frames_ended == *loss_after) {
       session->lost = true;  // e.g. the headset was unplugged

@@ -265,6 +265,9 @@ void SimConfig::Check() const {
   if (capture_every < 1) Fail("capture_every must be at least 1");
   if (exit_after_frames && *exit_after_frames < 1) Fail("exit_after_frames must be at least 1");
   if (loss_after_frames && *loss_after_frames < 1) Fail("loss_after_frames must be at least 1");
+  if (instance_loss_after_frames && *instance_loss_after_frames < 1) {
+    Fail("instance_loss_after_frames must be at least 1");
+  }
 }
 
 void ApplyConfigJson(const nlohmann::json& json, const std::filesystem::path& base_dir,
@@ -277,6 +280,7 @@ void ApplyConfigJson(const nlohmann::json& json, const std::filesystem::path& ba
   for (const auto& item : json.items()) {
     bool known = false;
     for (const char* key : kKeys) known = known || item.key() == key;
+    known = known || item.key() == "instance_loss_after_frames";
     if (!known) Fail("unknown key \"" + item.key() + "\"");
   }
   config.width = IntegerValue(NumberField(json, "width", config.width), "width");
@@ -363,6 +367,10 @@ void ApplyConfigJson(const nlohmann::json& json, const std::filesystem::path& ba
     config.loss_after_frames =
         IntegerValue(NumberField(json, "loss_after_frames", 0), "loss_after_frames");
   }
+  if (json.contains("instance_loss_after_frames")) {
+    config.instance_loss_after_frames = IntegerValue(
+        NumberField(json, "instance_loss_after_frames", 0), "instance_loss_after_frames");
+  }
 }
 
 SimConfig LoadSimConfigFromEnvironment() {
@@ -404,6 +412,10 @@ SimConfig LoadSimConfigFromEnvironment() {
     if (Env("MUTA_XR_SIM_LOSS_AFTER_FRAMES") != nullptr) {
       config.loss_after_frames =
           IntegerValue(EnvNumber("MUTA_XR_SIM_LOSS_AFTER_FRAMES", 0), "loss_after_frames");
+    }
+    if (Env("MUTA_XR_SIM_INSTANCE_LOSS_AFTER_FRAMES") != nullptr) {
+      config.instance_loss_after_frames = IntegerValue(
+          EnvNumber("MUTA_XR_SIM_INSTANCE_LOSS_AFTER_FRAMES", 0), "instance_loss_after_frames");
     }
     if (const char* controllers = Env("MUTA_XR_SIM_CONTROLLERS")) {
       const std::filesystem::path path = std::filesystem::absolute(controllers);

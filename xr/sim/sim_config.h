@@ -104,6 +104,10 @@ struct SimConfig {
   /// The session is lost after this many submitted frames: LOSS_PENDING, and the session's
   /// frame and lifecycle calls return XR_ERROR_SESSION_LOST until it is destroyed.
   std::optional<int> loss_after_frames;
+  /// The runtime is going away after this many submitted frames: an
+  /// XrEventDataInstanceLossPending is queued (calls keep working; the app must destroy its
+  /// instance).
+  std::optional<int> instance_loss_after_frames;
   /// Scripted controllers; none: no controller is connected and every action is inactive.
   std::optional<ControllerScript> controllers;
 
