@@ -26,7 +26,7 @@ TEST_CASE("Unknown commands and bad options exit with 1", "[unit][cli]") {
   CHECK(RunMuta({"frobnicate"}).exit_code == 1);
   CHECK(RunMuta({}).exit_code == 1);
   CHECK(RunMuta({"--progress", "fancy", "info"}).exit_code == 1);
-  CHECK(RunMuta({"demo", "--cameras", "1"}).exit_code == 1);
+  CHECK(RunMuta({"demo", "--synth-images", "1"}).exit_code == 1);
 }
 
 TEST_CASE("muta info --json prints only JSON and finds the assets", "[unit][cli]") {

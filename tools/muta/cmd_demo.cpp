@@ -1,47 +1,54 @@
-// muta demo: runs every stage that exists so far on the built-in scene, in a job workspace.
+// muta demo: the whole pipeline on the built-in synthetic pagoda, in one job workspace.
 //
-// First the synthetic damaged pagoda (tools/synth): 12 photographs with exact ground truth and
-// an overview still in WORKSPACE/synth. The reconstruction pipeline (`muta reconstruct`,
-// preview quality) rebuilds it from those photographs in the same workspace, and `accuracy`
-// measures cameras, fused cloud and mesh against the ground truth. Then (foundation): the built-in
-// tower scene with ground-truth cameras, a simulated scan and a simulated SfM result (noisy, with
-// an unknown similarity), their evaluation against the ground truth with the same metrics `muta
-// eval` uses, and a GLB export. As the renderer, reconstruction, restoration and site-bundle issues
-// land, their stages replace the simulated ones here.
-#include <random>
+//   synth          the damaged pagoda (tools/synth): 12 photographs (640x480) with exact ground
+//                  truth, and an overview still in WORKSPACE/synth;
+//   ingest ..      `muta reconstruct` at preview quality rebuilds it from those photographs
+//                  (its stages, whatever they are: ingest .. mesh, texture);
+//   accuracy       cameras, fused cloud and mesh measured against the ground truth;
+//   restore        `muta restore` (method auto) on the reconstructed mesh -> WORKSPACE/restore;
+//                  when no rotational symmetry is found on it, the demo says so and goes on with
+//                  the unrestored mesh;
+//   export         the site bundle (`muta export`) -> WORKSPACE/site (tiles, model.glb,
+//                  site.json);
+//   stills         pictures of the site through the streaming renderer -> WORKSPACE/stills.
+// Every stage is resumable (muta.job.json); the demo ends by printing how to open the site in
+// the viewer.
+#include <cstdio>
+#include <filesystem>
+#include <optional>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include "core/colmap_model.h"
 #include "core/error.h"
-#include "core/gltf_io.h"
 #include "core/icp.h"
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/ply_io.h"
 #include "core/progress.h"
-#include "core/sampling.h"
+#include "core/site_io.h"
 #include "core/workspace.h"
 #include "reconstruct/pipeline.h"
+#include "reconstruct/restore/restore.h"
+#include "reconstruct/tiles/site_export.h"
 #include "tools/muta/command.h"
-#include "tools/muta/demo_scene.h"
+#include "tools/muta/demo_stills.h"
 #include "tools/muta/report.h"
 #include "tools/synth/synth.h"
 
 namespace muta::cli {
 namespace {
 
+namespace fs = std::filesystem;
+
 // The demo reconstructs at preview quality so that it ends within minutes.
 constexpr const char* kDemoQuality = "preview";
 
 struct DemoOptions {
   std::string workspace = "muta-demo";
-  int cameras = 24;
-  int synth_images = 12;       // photographs of the synthetic pagoda (640x480)
-  double scan_noise = 0.004;   // metres, std-dev of the simulated scan
-  double camera_noise = 0.02;  // metres, std-dev of the simulated SfM camera centres
+  int synth_images = 12;  // photographs of the synthetic pagoda (640x480)
   std::uint64_t seed = 1;
-  double tau = 0.05;  // metres: a scan point every ~5 cm on a 15 m tower
   RunOptions run;
   bool json = false;
 };
@@ -124,173 +131,214 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
          WriteJsonFile(ws.Path("accuracy.json"), result);
          return result;
        }});
-  stages.push_back({"scene",
-                    {{"cameras", o.cameras}},
-                    {},
-                    {"scene/gt/mesh.ply", "scene/gt/sparse"},
-                    [o](Workspace& ws, Progress& progress) {
-                      progress.Begin("scene", 2, "files");
-                      const Mesh tower = MakeDemoTower();
-                      WritePly(ws.Path("scene/gt/mesh.ply"), tower);
-                      progress.Advance();
-                      const SparseModel cameras = MakeDemoCameras(o.cameras, 1024, 768);
-                      WriteSparseModel(ws.Path("scene/gt/sparse"), cameras, SparseFormat::kText);
-                      progress.Advance();
-                      return Json{{"faces", tower.NumFaces()},
-                                  {"vertices", tower.NumVertices()},
-                                  {"area_m2", tower.Area()},
-                                  {"cameras", cameras.images.size()}};
-                    }});
+  // Restoration of the reconstructed mesh (`muta restore`, method auto). When no rotational
+  // symmetry is found on it, the demo says so and goes on with the unrestored mesh: damage.json
+  // and report.json are written, restored.ply is not.
   stages.push_back(
-      {"simulate",
-       {{"scan_noise", o.scan_noise}, {"camera_noise", o.camera_noise}, {"seed", o.seed}},
-       {"scene/gt/mesh.ply", "scene/gt/sparse"},
-       {"scene/scan.ply", "scene/sfm/sparse"},
-       [o](Workspace& ws, Progress& progress) {
-         // Stand-ins for the reconstruction stages that are not built yet: points on the
-         // true surface with Gaussian noise, and the true cameras with noise, seen through an
-         // arbitrary similarity (as an unscaled SfM model is).
-         progress.Begin("simulate", 2, "files");
-         std::mt19937_64 rng(o.seed);
-         std::normal_distribution<float> noise(0.0f, static_cast<float>(o.scan_noise));
-         const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
-         PointCloud scan;
-         scan.points = SampleSurface(gt, 200'000, o.seed);
-         for (auto& p : scan.points) p += Vec3f(noise(rng), noise(rng), noise(rng));
-         WritePly(ws.Path("scene/scan.ply"), scan);
-         progress.Advance();
-
-         SparseModel sfm = ReadSparseModel(ws.Path("scene/gt/sparse"));
-         Sim3d model_from_gt;
-         model_from_gt.scale = 0.37;
-         model_from_gt.rotation = Eigen::AngleAxisd(0.8, Eigen::Vector3d(1, -2, 0.5).normalized());
-         model_from_gt.translation = {3.0, -1.0, 0.25};
-         std::normal_distribution<double> cam_noise(0.0, o.camera_noise);
-         for (auto& [id, image] : sfm.images) {
-           Rigid3d pose = image.cam_from_world;
-           const Eigen::Vector3d centre =
-               CameraCenter(pose) + Eigen::Vector3d(cam_noise(rng), cam_noise(rng), cam_noise(rng));
-           pose.translation = -(pose.rotation * centre);
-           image.cam_from_world = TransformPose(model_from_gt, pose);
-         }
-         WriteSparseModel(ws.Path("scene/sfm/sparse"), sfm, SparseFormat::kBinary);
-         progress.Advance();
-         return Json{{"scan_points", scan.size()}, {"sfm_images", sfm.images.size()}};
-       }});
-  stages.push_back({"evaluate",
-                    {{"tau", o.tau}},
-                    {"scene/gt/mesh.ply", "scene/gt/sparse", "scene/scan.ply", "scene/sfm/sparse"},
-                    {"evaluation.json"},
-                    [o](Workspace& ws, Progress& progress) {
-                      const SparseModel gt_cams = ReadSparseModel(ws.Path("scene/gt/sparse"));
-                      const SparseModel sfm = ReadSparseModel(ws.Path("scene/sfm/sparse"));
-                      const CameraEvaluation cams = EvaluateCameras(gt_cams, sfm);
-                      const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
-                      Mesh scan;
-                      scan.vertices = ReadPlyPointCloud(ws.Path("scene/scan.ply")).points;
-                      SurfaceEvaluationOptions surface_options;
-                      surface_options.tau = o.tau;
-                      const SurfaceEvaluation surface =
-                          EvaluateSurface(gt, scan, nullptr, surface_options, &progress);
-                      const Json result = {{"cameras", ToJson(cams)}, {"surface", ToJson(surface)}};
-                      WriteJsonFile(ws.Path("evaluation.json"), result);
-                      return result;
-                    }});
-  stages.push_back(
-      {"export",
-       {},
-       {"scene/gt/mesh.ply"},
-       {"export/model.glb"},
+      {"restore",
+       {{"method", "auto"}},
+       {"dense/mesh.ply"},
+       {"restore/damage.json", "restore/report.json"},
        [](Workspace& ws, Progress& progress) {
-         progress.Begin("export", 1, "files");
-         const Mesh gt = ReadPlyMesh(ws.Path("scene/gt/mesh.ply"));
-         WriteGlb(ws.Path("export/model.glb"), gt);
-         progress.Advance();
-         return Json{{"bytes", std::filesystem::file_size(ws.Path("export/model.glb"))}};
+         const fs::path input = ws.Path("dense/mesh.ply");
+         const Mesh mesh = ReadPlyMesh(input);
+         restore::RestoreOptions options;
+         options.method = "auto";
+         restore::RestoreResult r = restore::RestoreMesh(mesh, "dense/mesh.ply", options, progress);
+         const restore::Symmetry& s = r.damage.symmetry;
+         const fs::path restored = ws.Path("restore/restored.ply");
+         Json figures = {{"symmetry_found", s.found},
+                         {"rotation_order", s.found ? s.order : 1},
+                         {"symmetry_inlier_fraction", s.inlier_fraction},
+                         {"missing_regions", r.damage.regions.size()},
+                         {"holes", r.damage.NumHolesToFill()},
+                         {"observed_faces", r.observed_faces}};
+         if (!s.found) {
+           // The smooth fills `auto` made for holes are not kept either: without the building's
+           // symmetry the demo has nothing worth showing as a restoration.
+           r.report["demo"] =
+               "no rotational symmetry found on the reconstructed mesh: not restored, the site "
+               "is exported from dense/mesh.ply";
+           std::filesystem::remove(restored);
+           fs::create_directories(ws.Path("restore"));
+           WriteJsonFile(ws.Path("restore/damage.json"), r.damage_json);
+           WriteJsonFile(ws.Path("restore/report.json"), r.report);
+           figures["restored"] = false;
+           figures["inferred_faces"] = 0;
+           spdlog::warn(
+               "restore: no rotational symmetry found on the reconstructed mesh (best inlier "
+               "fraction {:.2f}); the demo goes on with the unrestored mesh",
+               s.inlier_fraction);
+           return figures;
+         }
+         restore::WriteRestoreOutputs(r, ws.Path("restore"));
+         figures["restored"] = true;
+         figures["inferred_faces"] = r.inferred_faces;
+         figures["seconds"] = r.report["seconds"]["total"];
+         return figures;
        }});
+  // The site bundle (`muta export`): the restored mesh when there is one, else the textured
+  // mesh (when the pipeline has a texture stage), else dense/mesh.ply – as `muta export -w`.
+  stages.push_back({"export",
+                    {{"lod", "default"}},
+                    {"dense/mesh.ply", "restore/report.json"},
+                    {"site/tileset.json", "site/site.json", "site/model.glb"},
+                    [](Workspace& ws, Progress& progress) {
+                      std::string input = "dense/mesh.ply";
+                      for (const char* candidate : {"restore/restored.ply", "dense/textured.glb"}) {
+                        if (fs::is_regular_file(ws.Path(candidate))) {
+                          input = candidate;
+                          break;
+                        }
+                      }
+                      reconstruct::SiteExportOptions options;
+                      options.name = "demo pagoda";
+                      options.unscaled = ws.job().properties.value("unscaled", false);
+                      options.source = input;
+                      Mesh mesh;
+                      std::optional<Image> texture;
+                      if (fs::path(input).extension() == ".glb") {
+                        TileContent content =
+                            ReadTileGlb(ws.Path(input), {.require_provenance = false});
+                        mesh = std::move(content.mesh);
+                        if (!mesh.uvs.empty()) texture = std::move(content.base_color_texture);
+                      } else {
+                        mesh = ReadPlyMesh(ws.Path(input));
+                      }
+                      const auto summary = reconstruct::ExportSite(mesh, texture, ws.Path("site"),
+                                                                   options, progress);
+                      Json figures = summary.ToJson();
+                      figures["input"] = input;
+                      return figures;
+                    }});
+  // Stills of the site through the streaming renderer (headless).
+  stages.push_back({"stills",
+                    {{"size", "960x720"}, {"max_sse_px", DemoStillsOptions{}.max_sse_px}},
+                    {"site/tileset.json", "site/site.json", "restore/damage.json"},
+                    {"stills/overview.png"},
+                    [](Workspace& ws, Progress& progress) {
+                      const std::optional<Json> damage =
+                          ReadJsonFile(ws.Path("restore/damage.json"));
+                      const std::vector<DemoStill> stills =
+                          RenderSiteStills(ws.Path("site"), damage, ws.Path("stills"),
+                                           DemoStillsOptions{}, progress);
+                      Json list = Json::array();
+                      for (const DemoStill& s : stills) {
+                        list.push_back({{"name", s.name},
+                                        {"description", s.description},
+                                        {"path", "stills/" + s.path.filename().string()},
+                                        {"tiles", s.tiles},
+                                        {"triangles", s.triangles}});
+                      }
+                      return Json{{"stills", list}};
+                    }});
   return stages;
+}
+
+// Figures of a finished stage, or null.
+Json Figures(const Workspace& ws, const char* stage) {
+  const StageRecord* r = ws.job().Find(stage);
+  return r && r->status == StageStatus::kDone ? r->figures : Json(nullptr);
+}
+
+void PrintSummary(const Workspace& ws) {
+  std::printf("muta demo – workspace %s\n", ws.root().c_str());
+  for (const auto& s : ws.job().stages) {
+    std::printf("  %-9s %-11s %6.1f s\n", s.name.c_str(),
+                std::string(StageStatusName(s.status)).c_str(), s.seconds);
+  }
+  const Json a = Figures(ws, "accuracy");
+  if (!a.is_null()) {
+    const Json& c = a["cameras"];
+    std::printf(
+        "synthetic pagoda reconstructed: %d/%d photographs registered, camera-centre "
+        "error median %.4f m (%.3f %% of the %.1f m scene diagonal)\n",
+        c["registered"].get<int>(), c["total"].get<int>(), c["position_error_median"].get<double>(),
+        100 * c["position_error_median"].get<double>() / a["diagonal"].get<double>(),
+        a["diagonal"].get<double>());
+    for (const char* what : {"fused", "mesh"}) {
+      const Json& f = a[what];
+      std::printf("  %-5s F-score %.3f at tau %.3f m (precision %.3f, recall %.3f)\n", what,
+                  f["f_score"].get<double>(), f["tau"].get<double>(), f["precision"].get<double>(),
+                  f["recall"].get<double>());
+    }
+  }
+  const Json r = Figures(ws, "restore");
+  if (!r.is_null()) {
+    if (r.value("restored", false)) {
+      std::printf(
+          "restored: %d-fold symmetry (inliers %.1f %%), %zu missing regions and %zu holes, "
+          "%zu observed faces kept, %zu inferred added -> %s\n",
+          r["rotation_order"].get<int>(), 100 * r["symmetry_inlier_fraction"].get<double>(),
+          r["missing_regions"].get<std::size_t>(), r["holes"].get<std::size_t>(),
+          r["observed_faces"].get<std::size_t>(), r["inferred_faces"].get<std::size_t>(),
+          ws.Path("restore/restored.ply").c_str());
+    } else {
+      std::printf(
+          "NOT restored: no rotational symmetry found on the reconstructed mesh (best inlier "
+          "fraction %.2f); the site shows the unrestored mesh (details: %s)\n",
+          r["symmetry_inlier_fraction"].get<double>(), ws.Path("restore/report.json").c_str());
+    }
+  }
+  const Json e = Figures(ws, "export");
+  if (!e.is_null()) {
+    std::printf("site bundle: %s – %zu triangles (%zu inferred), %zu tiles, %.1f MB, from %s\n",
+                ws.Path("site").c_str(), e["triangles"].get<std::size_t>(),
+                e["inferred_triangles"].get<std::size_t>(), e["tiles"].get<std::size_t>(),
+                e["bytes"].get<double>() / 1e6, e.value("input", std::string("?")).c_str());
+  }
+  const Json st = Figures(ws, "stills");
+  if (!st.is_null()) {
+    std::printf("stills (streamed, headless) in %s:\n", ws.Path("stills").c_str());
+    for (const Json& s : st["stills"]) {
+      std::printf("  %-24s %s\n", fs::path(s["path"].get<std::string>()).filename().c_str(),
+                  s["description"].get<std::string>().c_str());
+    }
+  }
+  if (!e.is_null()) {
+    std::printf(
+        "open it: muta view %s   (without a display: muta render %s --view NAME -o OUT.png)\n",
+        ws.Path("site").c_str(), ws.Path("site").c_str());
+  }
 }
 
 }  // namespace
 
 CommandSpec DemoCommand() {
-  return {"demo", "Run every stage that exists so far on the built-in scene",
-          [](CLI::App& sub, const GlobalOptions&) -> RunFunction {
-            auto o = std::make_shared<DemoOptions>();
-            sub.add_option("-w,--workspace", o->workspace, "Job workspace folder")
-                ->capture_default_str();
-            sub.add_option("--cameras", o->cameras, "Number of ground-truth cameras")
-                ->check(CLI::Range(3, 1000))
-                ->capture_default_str();
-            sub.add_option("--synth-images", o->synth_images, "Photographs of the synthetic pagoda")
-                ->check(CLI::Range(2, 1000))
-                ->capture_default_str();
-            sub.add_option("--seed", o->seed,
-                           "Seed of the synthetic building and the simulated "
-                           "measurements")
-                ->capture_default_str();
-            sub.add_option("--tau", o->tau, "F-score threshold (metres)")
-                ->check(CLI::PositiveNumber)
-                ->capture_default_str();
-            sub.add_option("--from", o->run.from, "First stage to run");
-            sub.add_option("--to", o->run.to, "Last stage to run");
-            sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
-            sub.add_flag("--json", o->json, "Print the evaluation as JSON on stdout");
-            return [o] {
-              auto stages = DemoStages(*o);
-              Workspace ws = Workspace::Open(o->workspace);
-              ws.job().properties["quality"] = kDemoQuality;  // for report.html
-              Progress progress;
-              RunStagesWithReport(ws, stages, o->run, progress);  // + report.html
-              const auto* eval = ws.job().Find("evaluate");
-              if (o->json) {
-                std::printf("%s\n", (eval ? eval->figures : Json::object()).dump(2).c_str());
-                return kExitOk;
-              }
-              std::printf("muta demo – workspace %s\n", ws.root().c_str());
-              for (const auto& s : ws.job().stages) {
-                std::printf("  %-9s %-11s", s.name.c_str(),
-                            std::string(StageStatusName(s.status)).c_str());
-                for (const auto& out : s.outputs) std::printf(" %s", ws.Path(out).c_str());
-                std::printf("\n");
-              }
-              const auto* acc = ws.job().Find("accuracy");
-              if (acc && acc->status == StageStatus::kDone) {
-                const Json& a = acc->figures;
-                const Json& c = a["cameras"];
-                std::printf(
-                    "synthetic pagoda reconstructed: %d/%d photographs registered, camera-centre "
-                    "error median %.4f m (%.3f %% of the %.1f m scene diagonal)\n",
-                    c["registered"].get<int>(), c["total"].get<int>(),
-                    c["position_error_median"].get<double>(),
-                    100 * c["position_error_median"].get<double>() / a["diagonal"].get<double>(),
-                    a["diagonal"].get<double>());
-                for (const char* what : {"fused", "mesh"}) {
-                  const Json& f = a[what];
-                  std::printf("  %-5s F-score %.3f at tau %.3f m (precision %.3f, recall %.3f)\n",
-                              what, f["f_score"].get<double>(), f["tau"].get<double>(),
-                              f["precision"].get<double>(), f["recall"].get<double>());
-                }
-              }
-              if (eval && eval->status == StageStatus::kDone) {
-                const Json& c = eval->figures["cameras"];
-                const Json& f = eval->figures["surface"];
-                std::printf(
-                    "cameras: %d/%d registered, centre error median %.4f m (max %.4f), rotation "
-                    "median %.3f deg, scale %.4f\n",
-                    c["registered"].get<int>(), c["total"].get<int>(),
-                    c["position_error_median"].get<double>(), c["position_error_max"].get<double>(),
-                    c["rotation_error_median_deg"].get<double>(), c["scale"].get<double>());
-                std::printf(
-                    "surface: F-score %.3f at tau %.3f m (precision %.3f, recall %.3f), chamfer "
-                    "%.4f m\n",
-                    f["f_score"].get<double>(), f["tau"].get<double>(),
-                    f["precision"].get<double>(), f["recall"].get<double>(),
-                    f["chamfer"].get<double>());
-              }
-              return kExitOk;
-            };
-          }};
+  return {
+      "demo",
+      "Synthesize a damaged pagoda, reconstruct, restore and export it as a site, with stills",
+      [](CLI::App& sub, const GlobalOptions&) -> RunFunction {
+        auto o = std::make_shared<DemoOptions>();
+        sub.add_option("-w,--workspace", o->workspace, "Job workspace folder")
+            ->capture_default_str();
+        sub.add_option("--synth-images", o->synth_images, "Photographs of the synthetic pagoda")
+            ->check(CLI::Range(2, 1000))
+            ->capture_default_str();
+        sub.add_option("--seed", o->seed, "Seed of the synthetic building")->capture_default_str();
+        sub.add_option("--from", o->run.from, "First stage to run");
+        sub.add_option("--to", o->run.to, "Last stage to run");
+        sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
+        sub.add_flag("--json", o->json,
+                     "Print the figures (accuracy, restore, export, stills) as JSON on stdout");
+        return [o] {
+          auto stages = DemoStages(*o);
+          Workspace ws = Workspace::Open(o->workspace);
+          ws.job().properties["quality"] = kDemoQuality;  // for report.html
+          Progress progress;
+          RunStagesWithReport(ws, stages, o->run, progress);  // + report.html
+          if (o->json) {
+            Json j = {{"workspace", ws.root().string()}, {"site", ws.Path("site").string()}};
+            for (const char* stage : {"accuracy", "restore", "export", "stills"}) {
+              j[stage] = Figures(ws, stage);
+            }
+            std::printf("%s\n", j.dump(2).c_str());
+            return kExitOk;
+          }
+          PrintSummary(ws);
+          return kExitOk;
+        };
+      }};
 }
 
 }  // namespace muta::cli
