@@ -40,7 +40,10 @@ CommandSpec SynthCommand();
 CommandSpec RenderCommand();
 CommandSpec ReconstructCommand();
 CommandSpec RestoreCommand();
+CommandSpec TextureCommand();
+CommandSpec TrainCompletionCommand();
 CommandSpec ViewCommand();
+CommandSpec XrCommand();
 
 /// Exit codes (documented in README.md).
 inline constexpr int kExitOk = 0;

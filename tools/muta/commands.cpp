@@ -6,7 +6,9 @@ namespace muta::cli {
 const std::vector<CommandSpec>& Commands() {
   static const std::vector<CommandSpec> commands = {
       ReconstructCommand(),
+      TextureCommand(),
       RestoreCommand(),
+      TrainCompletionCommand(),
       DemoCommand(),
       EvalCommand(),
       ExportCommand(),
@@ -14,6 +16,7 @@ const std::vector<CommandSpec>& Commands() {
       SynthCommand(),
       RenderCommand(),
       ViewCommand(),
+      XrCommand(),
       ReportCommand(),
   };
   return commands;
