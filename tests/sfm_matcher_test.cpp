@@ -2,7 +2,9 @@
 // features from a few synthetic photographs, its exhaustive_matcher stores its raw matches in a
 // copy of the database, and ours must agree with them. COLMAP 3.8's CPU matcher searches
 // approximate nearest neighbours (FLANN kd-trees) while ours computes the exact ones, so a few
-// matches differ (a wrong second-best changes a ratio test); the large majority must agree.
+// matches differ (a wrong second-best changes a ratio test); the large majority must agree. Over
+// all pairs at least 90 % agree; a single pair may hold only a few dozen matches, where a handful
+// of FLANN misses already costs 10 % (a CI run saw 38 of 43), so each pair must reach 80 %.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -45,7 +47,7 @@ TEST_CASE("Our matcher agrees with COLMAP's matcher on real SIFT features", "[e2
   ColmapDatabase ours_db(db), theirs(colmap_db);
   const auto images = ours_db.ReadImages();
   REQUIRE(images.size() == 4);
-  std::size_t total = 0;
+  std::size_t total = 0, total_common = 0, total_max = 0;
   for (std::size_t i = 0; i < images.size(); ++i) {
     for (std::size_t j = i + 1; j < images.size(); ++j) {
       const FeatureMatches expected = theirs.ReadMatches(images[i].image_id, images[j].image_id);
@@ -56,10 +58,14 @@ TEST_CASE("Our matcher agrees with COLMAP's matcher on real SIFT features", "[e2
       for (const auto& m : ours) common += std::count(expected.begin(), expected.end(), m);
       INFO(images[i].name << " - " << images[j].name << ": ours " << ours.size() << ", COLMAP "
                           << expected.size() << ", in both " << common);
-      CHECK(double(common) >= 0.9 * double(std::max(ours.size(), expected.size())));
+      CHECK(double(common) >= 0.8 * double(std::max(ours.size(), expected.size())));
       total += ours.size();
+      total_common += common;
+      total_max += std::max(ours.size(), expected.size());
     }
   }
+  INFO("all pairs: " << total_common << " of " << total_max << " in both");
+  CHECK(double(total_common) >= 0.9 * double(total_max));
   CHECK(total > 100);  // the photographs overlap: there is something to compare
   CHECK(theirs.CountVerifiedPairs() >= 3);
 }
