@@ -60,6 +60,7 @@ struct Dsu {
 
 void DamageOptions::Check() const {
   symmetry.Check();
+  weak.Check();
   MUTA_CHECK(!sample_spacing || *sample_spacing > 0)
       << "DamageOptions.sample_spacing must be positive";
   MUTA_CHECK(max_samples >= 1000) << "DamageOptions.max_samples must be at least 1000";
@@ -200,6 +201,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
         for (std::size_t j = 0; j < v.size(); ++j) {
           const Vector3d mid = 0.5 * (mesh.vertices[v[j]].cast<double>() +
                                       mesh.vertices[v[(j + 1) % v.size()]].cast<double>());
+          if (!sym.Covers(r * mid)) continue;  // the capture never reached there
           ++total;
           if (boundary_index->Nearest(r * mid).distance <= gap) ++on;
         }
@@ -241,21 +243,31 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
     };
     std::vector<Candidate> candidates;
     std::mutex mutex;
+    const double ground_band = 2.0 * sym.inlier_distance;
     if (progress) progress->Begin("damage: counterpart check", samples.size(), "samples");
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, samples.size(), 512),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         CheckInterrupted();
                         std::vector<Candidate> local;
                         for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          // The ground around the building is not part of its symmetry.
+                          if (sym.OnOrBelowGround(samples[i], ground_band)) continue;
                           for (int k = 1; k < n; ++k) {
                             const Vector3d q = rot[k] * samples[i];
+                            // Where the capture never reached nothing is known to be missing.
+                            if (!sym.Covers(q)) continue;
                             if (bvh.Closest(q).distance <= gap) continue;
-                            // Support: the other rotated copies of q that are observed.
-                            int observed = 0;
+                            // Support: the other rotated copies of q that are observed, among
+                            // those the capture covered.
+                            int observed = 0, covered = 0;
                             for (int j = 1; j < n; ++j) {
-                              if (bvh.Closest(rot[j] * q).distance <= gap) ++observed;
+                              const Vector3d c = rot[j] * q;
+                              if (!sym.Covers(c)) continue;
+                              ++covered;
+                              if (bvh.Closest(c).distance <= gap) ++observed;
                             }
-                            const double support = double(observed) / double(n - 1);
+                            if (covered < std::min(2, n - 1)) continue;
+                            const double support = double(observed) / double(covered);
                             if (support >= options.min_support) local.push_back({q, k, support});
                           }
                         }
@@ -356,6 +368,10 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
       }
     }
   }
+  if (options.fused) {
+    CheckInterrupted();
+    damage.weak = FindWeakRegions(mesh, *options.fused, options.weak, progress);
+  }
   damage.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info(
       "damage: {} boundary loops ({} holes to fill, the rest regular), {} missing regions, "
@@ -407,6 +423,7 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
                                                  [](const Hole& h) { return h.outer; })},
           {"holes", holes},
           {"regions", regions},
+          {"weak_support", ToJson(damage.weak)},
           {"damage_found", !damage.Empty()},
           {"seconds", damage.seconds}};
 }

@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "core/mesh.h"
+#include "reconstruct/restore/support.h"
 #include "reconstruct/restore/symmetry.h"
 
 namespace muta::restore {
@@ -59,6 +60,10 @@ struct DamageOptions {
   /// the outer border of the captured area (the rim of the ground around a reconstructed
   /// building), not a hole.
   double outer_loop_extent = 0.8;
+  /// The fused cloud the mesh was made from (a workspace's dense/fused.ply + .vis), not owned;
+  /// when given, weakly supported regions are reported too.
+  const FusedSupport* fused = nullptr;
+  WeakSupportOptions weak;
   void Check() const;
 };
 
@@ -90,6 +95,7 @@ struct Damage {
   std::size_t samples = 0;
   std::vector<Hole> holes;  ///< every boundary loop (regular ones included, flagged)
   std::vector<MissingRegion> regions;
+  WeakSupport weak;  ///< weakly supported regions (known only with a fused cloud)
   double seconds = 0;
 
   std::size_t NumHolesToFill() const;

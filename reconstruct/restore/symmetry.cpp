@@ -4,9 +4,11 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <numbers>
 #include <numeric>
 #include <random>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 #include <tbb/blocked_range.h>
@@ -27,22 +29,77 @@ using Eigen::Vector3d;
 using PointMap = std::function<Vector3d(const Vector3d&)>;
 
 struct Score {
-  double inlier_fraction = 0;
-  double rms = 0;  ///< of inlier distances
+  double inlier_fraction = 0;  ///< of the considered samples; -1 when too few were considered
+  double rms = 0;              ///< of inlier distances
+  double judged = 0;           ///< share of the samples considered
 };
 
-// Share of mapped samples within `d` of the surface, and the rms of those distances.
+// Azimuth sectors about an axis and which of them hold observed surface: a capture along an arc
+// sees only part of a building, and a sample mapped into a sector it never saw says nothing.
+struct Sectors {
+  Vector3d point = Vector3d::Zero(), axis = Vector3d::UnitZ(), e1 = Vector3d::UnitX(),
+           e2 = Vector3d::UnitY();
+  std::vector<bool> covered;  ///< empty: all covered
+
+  int Of(const Vector3d& p) const {
+    const Vector3d r = p - point;
+    const double a = std::atan2(r.dot(e2), r.dot(e1));
+    const int k = int(
+        std::floor((a + std::numbers::pi) / (2.0 * std::numbers::pi) * Symmetry::kAzimuthSectors));
+    return std::clamp(k, 0, Symmetry::kAzimuthSectors - 1);
+  }
+  bool Covers(const Vector3d& p) const { return covered.empty() || covered[Of(p)]; }
+};
+
+// Two unit vectors completing `axis` to an orthonormal frame.
+std::pair<Vector3d, Vector3d> Frame(const Vector3d& axis) {
+  const Vector3d helper = std::abs(axis.x()) < 0.9 ? Vector3d::UnitX() : Vector3d::UnitY();
+  const Vector3d e1 = (helper - helper.dot(axis) * axis).normalized();
+  return {e1, axis.cross(e1)};
+}
+
+// A sector is covered when it holds at least a fifth of the samples of a well-filled sector
+// (the 80th percentile of the counts).
+Sectors AzimuthSectors(const std::vector<Vector3d>& samples, const Vector3d& point,
+                       const Vector3d& axis) {
+  Sectors s;
+  s.point = point;
+  s.axis = axis.normalized();
+  std::tie(s.e1, s.e2) = Frame(s.axis);
+  constexpr int kN = Symmetry::kAzimuthSectors;
+  std::vector<std::size_t> count(kN, 0);
+  for (const auto& p : samples) ++count[s.Of(p)];
+  std::vector<std::size_t> sorted = count;
+  std::sort(sorted.begin(), sorted.end());
+  const double reference = double(sorted[std::size_t(0.8 * kN)]);
+  if (reference <= 0) return s;
+  s.covered.resize(kN);
+  bool all = true;
+  for (int i = 0; i < kN; ++i) {
+    s.covered[i] = double(count[i]) >= 0.2 * reference;
+    all = all && s.covered[i];
+  }
+  if (all) s.covered.clear();
+  return s;
+}
+
+// Share of mapped samples within `d` of the surface, and the rms of those distances. With
+// `sectors`, only samples mapped into covered sectors count, and when fewer than a quarter of
+// them do, the map cannot be judged (inlier fraction -1).
 Score ScoreMap(const TriangleBvh& bvh, const std::vector<Vector3d>& samples, const PointMap& map,
-               double d) {
+               double d, const Sectors* sectors = nullptr) {
   struct Acc {
-    std::size_t inliers = 0;
+    std::size_t inliers = 0, considered = 0;
     double sq = 0;
   };
   const Acc acc = tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, samples.size(), 256), Acc{},
       [&](const tbb::blocked_range<std::size_t>& r, Acc a) {
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
-          const ClosestPoint c = bvh.Closest(map(samples[i]));
+          const Vector3d q = map(samples[i]);
+          if (sectors && !sectors->Covers(q)) continue;
+          ++a.considered;
+          const ClosestPoint c = bvh.Closest(q);
           if (c.distance <= d) {
             ++a.inliers;
             a.sq += c.distance * c.distance;
@@ -52,12 +109,18 @@ Score ScoreMap(const TriangleBvh& bvh, const std::vector<Vector3d>& samples, con
       },
       [](Acc a, const Acc& b) {
         a.inliers += b.inliers;
+        a.considered += b.considered;
         a.sq += b.sq;
         return a;
       });
   Score s;
-  if (!samples.empty()) s.inlier_fraction = double(acc.inliers) / double(samples.size());
+  if (acc.considered > 0 && double(acc.considered) >= 0.25 * double(samples.size())) {
+    s.inlier_fraction = double(acc.inliers) / double(acc.considered);
+  } else if (!samples.empty()) {
+    s.inlier_fraction = -1;
+  }
   if (acc.inliers > 0) s.rms = std::sqrt(acc.sq / double(acc.inliers));
+  if (!samples.empty()) s.judged = double(acc.considered) / double(samples.size());
   return s;
 }
 
@@ -69,13 +132,6 @@ std::vector<Vector3d> Subsample(const std::vector<Vector3d>& points, std::size_t
   return out;
 }
 
-// Two unit vectors completing `axis` to an orthonormal frame.
-std::pair<Vector3d, Vector3d> Frame(const Vector3d& axis) {
-  const Vector3d helper = std::abs(axis.x()) < 0.9 ? Vector3d::UnitX() : Vector3d::UnitY();
-  const Vector3d e1 = (helper - helper.dot(axis) * axis).normalized();
-  return {e1, axis.cross(e1)};
-}
-
 Eigen::Isometry3d Reflection(const Vector3d& point, const Vector3d& normal) {
   Eigen::Isometry3d t = Eigen::Isometry3d::Identity();
   t.linear() = Eigen::Matrix3d::Identity() - 2.0 * normal * normal.transpose();
@@ -84,19 +140,23 @@ Eigen::Isometry3d Reflection(const Vector3d& point, const Vector3d& normal) {
 }
 
 // The largest order scoring within `tolerance` of the best and above `min_fraction`, whose
-// tested divisors score within `tolerance` of the best too (an exact n-fold symmetry is also an
-// exact d-fold one for every divisor d; a near-miss order such as 9 on an 8-fold building is
-// not); 1 if none.
+// tested (and well judged) divisors score at least 3/4 of the best and above `min_fraction` too (an
+// exact n-fold symmetry is also an exact d-fold one for every divisor d; a near-miss order such as
+// 9 on an 8-fold building is not). The divisors' margin is wider than `tolerance`: on a capture
+// that covers an arc, a larger rotation is judged on less and noisier overlap. 1 if none.
 int ChooseOrder(const std::vector<OrderScore>& scores, double tolerance, double min_fraction) {
   double best = 0;
   for (const auto& s : scores) best = std::max(best, s.inlier_fraction);
   const double good = std::max(min_fraction, (1.0 - tolerance) * best);
+  // A divisor judged on less than half of the samples (a large rotation of a partial capture
+  // lands mostly where nothing was seen, the rest on its grazing edges) is no witness.
   auto score_of = [&](int n) {
     for (const auto& s : scores) {
-      if (s.order == n) return s.inlier_fraction;
+      if (s.order == n) return s.judged >= 0.5 ? s.inlier_fraction : -1.0;
     }
     return -1.0;  // not tested
   };
+  const double divisor_good = std::max(min_fraction, 0.75 * best);
   int chosen = 1;
   for (const auto& s : scores) {
     if (s.inlier_fraction < good) continue;
@@ -104,7 +164,7 @@ int ChooseOrder(const std::vector<OrderScore>& scores, double tolerance, double 
     for (int d = 2; d < s.order; ++d) {
       if (s.order % d == 0) {
         const double f = score_of(d);
-        if (f >= 0 && f < good) divisors_ok = false;
+        if (f >= 0 && f < divisor_good) divisors_ok = false;
       }
     }
     if (divisors_ok) chosen = std::max(chosen, s.order);
@@ -185,6 +245,68 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
   return best;
 }
 
+// The best rotation score over the orders for an axis along `axis` through `point`, judged in
+// the covered sectors.
+double BestOrderScore(const TriangleBvh& bvh, const std::vector<Vector3d>& few,
+                      const std::vector<Vector3d>& coverage_samples, const Vector3d& point,
+                      const Vector3d& axis, int min_order, int max_order, double d) {
+  const Sectors sectors = AzimuthSectors(coverage_samples, point, axis);
+  double best = 0;
+  for (int n = std::max(min_order, 3); n <= max_order; ++n) {
+    const Eigen::Isometry3d r = RotationAbout(point, axis, 2.0 * std::numbers::pi / n);
+    best = std::max(best, ScoreMap(
+                              bvh, few, [&](const Vector3d& p) { return r * p; }, d, &sectors)
+                              .inlier_fraction);
+  }
+  return best;
+}
+
+// Where a vertical axis pierces the building: the centroid of a building photographed from one
+// side lies off its axis, towards the cameras, so search a grid over (and around) the
+// footprint of the samples for the point about which some rotation order scores best, then
+// refine the grid around it. Orders from 3 on: a half turn of a partial capture lands in what
+// was not seen.
+Vector3d SearchAxisPoint(const TriangleBvh& bvh, const std::vector<Vector3d>& samples,
+                         const Vector3d& axis, int min_order, int max_order, double d) {
+  const auto [e1, e2] = Frame(axis);
+  const std::vector<Vector3d> few = Subsample(samples, 500);
+  const std::vector<Vector3d> coverage = Subsample(samples, 2000);
+  double lo1 = std::numeric_limits<double>::max(), hi1 = -lo1, lo2 = lo1, hi2 = -lo1, h = 0;
+  for (const auto& p : samples) {
+    lo1 = std::min(lo1, p.dot(e1)), hi1 = std::max(hi1, p.dot(e1));
+    lo2 = std::min(lo2, p.dot(e2)), hi2 = std::max(hi2, p.dot(e2));
+    h += p.dot(axis);
+  }
+  h /= double(std::max<std::size_t>(samples.size(), 1));
+  const double size = std::max(hi1 - lo1, hi2 - lo2);
+  constexpr int kGrid = 13;
+  double step = 1.5 * size / (kGrid - 1);
+  double best_u = 0.5 * (lo1 + hi1), best_v = 0.5 * (lo2 + hi2), best = -1;
+  auto at = [&](double u, double v) { return Vector3d(u * e1 + v * e2 + h * axis); };
+  auto try_point = [&](double u, double v) {
+    const double s = BestOrderScore(bvh, few, coverage, at(u, v), axis, min_order, max_order, d);
+    if (s > best) best = s, best_u = u, best_v = v;
+  };
+  const double u0 = best_u - 0.5 * (kGrid - 1) * step, v0 = best_v - 0.5 * (kGrid - 1) * step;
+  for (int i = 0; i < kGrid; ++i) {
+    for (int j = 0; j < kGrid; ++j) {
+      CheckInterrupted();
+      try_point(u0 + i * step, v0 + j * step);
+    }
+  }
+  for (int level = 0; level < 4; ++level) {
+    step *= 0.5;
+    const double cu = best_u, cv = best_v;
+    for (int i = -2; i <= 2; ++i) {
+      for (int j = -2; j <= 2; ++j) {
+        if (i != 0 || j != 0) try_point(cu + i * step, cv + j * step);
+      }
+    }
+  }
+  spdlog::debug("symmetry: axis point search: best score {:.3f}", best);
+  return at(best_u, best_v);
+}
+
 }  // namespace
 
 void SymmetryOptions::Check() const {
@@ -207,6 +329,25 @@ Eigen::Isometry3d RotationAbout(const Vector3d& point, const Vector3d& direction
   t.linear() = Eigen::AngleAxisd(angle, direction.normalized()).toRotationMatrix();
   t.translation() = point - t.linear() * point;
   return t;
+}
+
+bool Symmetry::Covers(const Eigen::Vector3d& p) const {
+  if (sectors_covered.empty()) return true;
+  Sectors s;
+  s.point = axis_point;
+  s.axis = axis_direction.normalized();
+  std::tie(s.e1, s.e2) = Frame(s.axis);
+  return sectors_covered[std::size_t(s.Of(p))];
+}
+
+bool Symmetry::OnOrBelowGround(const Eigen::Vector3d& p, double band) const {
+  return ground_plane && ground_plane->head<3>().dot(p) + ground_plane->w() <= band;
+}
+
+double Symmetry::Coverage() const {
+  if (sectors_covered.empty()) return 1.0;
+  return double(std::count(sectors_covered.begin(), sectors_covered.end(), true)) /
+         double(sectors_covered.size());
 }
 
 Eigen::Isometry3d Symmetry::Rotation(int k) const {
@@ -247,6 +388,8 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       spdlog::info("symmetry: left out a ground plane holding {:.0f} % of the surface",
                    100 * ground.fraction);
       sym.ground_fraction = ground.fraction;
+      sym.ground_plane =
+          Eigen::Vector4d(ground.normal.x(), ground.normal.y(), ground.normal.z(), ground.offset);
       samples = std::move(above);
       ground_axis = ground.normal;
     }
@@ -270,8 +413,8 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
 
   const int num_orders = options.max_order - options.min_order + 1;
   if (progress) {
-    progress->Begin("symmetry: rotation search",
-                    std::uint64_t(ground_axis ? 4 : 3) * 2 * num_orders, "hypotheses");
+    progress->Begin("symmetry: rotation search", std::uint64_t(ground_axis ? 9 : 6) * num_orders,
+                    "hypotheses");
   }
   struct Hypothesis {
     Vector3d point, axis;
@@ -283,17 +426,27 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   std::vector<Vector3d> axes;
   for (int a = 0; a < 3; ++a) axes.push_back(eig.eigenvectors().col(a).normalized());
   if (ground_axis) axes.push_back(*ground_axis);  // buildings stand upright on the ground
-  for (Vector3d axis : axes) {
+  std::optional<Vector3d> searched_point;
+  if (ground_axis) {
+    searched_point =
+        SearchAxisPoint(bvh, samples, *ground_axis, options.min_order, options.max_order, d);
+  }
+  for (std::size_t a = 0; a < axes.size(); ++a) {
+    Vector3d axis = axes[a];
     if (axis.z() < 0) axis = -axis;
-    // Through the centroid, and through the box centre (less moved by one-sided damage).
-    for (const Vector3d& point : {centroid, box_centre}) {
+    // Through the centroid, and through the box centre (less moved by one-sided damage); the
+    // ground's normal also through the point found by searching.
+    std::vector<Vector3d> points = {centroid, box_centre};
+    if (searched_point && a == 3) points.push_back(*searched_point);
+    for (const Vector3d& point : points) {
       Hypothesis h{point, axis, {}, 1, 0};
+      const Sectors sectors = AzimuthSectors(search, point, axis);
       for (int n = options.min_order; n <= options.max_order; ++n) {
         CheckInterrupted();
         const Eigen::Isometry3d r = RotationAbout(point, axis, 2.0 * std::numbers::pi / n);
         const Score s = ScoreMap(
-            bvh, search, [&](const Vector3d& p) { return r * p; }, d);
-        h.scores.push_back({n, s.inlier_fraction});
+            bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sectors);
+        h.scores.push_back({n, s.inlier_fraction, s.judged});
         if (progress) progress->Advance();
       }
       // A slightly tilted axis (damage, a unique door) spoils large rotations more than small
@@ -301,14 +454,30 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       const auto top = std::max_element(h.scores.begin(), h.scores.end(), [](auto& x, auto& y) {
         return x.inlier_fraction < y.inlier_fraction;
       });
+      // ICP on a partial or noisy capture can also drift: the refinement is kept only when
+      // it does not lower the best score.
+      Vector3d refined_point = h.point, refined_axis = h.axis;
       if (top->inlier_fraction >= 0.5 * options.min_inlier_fraction &&
-          RefineAxis(bvh, Subsample(samples, 5000), top->order, d, h.point, h.axis)) {
-        for (auto& o : h.scores) {
+          RefineAxis(bvh, Subsample(samples, 5000), top->order, d, refined_point, refined_axis)) {
+        const Sectors refined_sectors = AzimuthSectors(search, refined_point, refined_axis);
+        std::vector<OrderScore> refined_scores = h.scores;
+        for (auto& o : refined_scores) {
           const Eigen::Isometry3d rr =
-              RotationAbout(h.point, h.axis, 2.0 * std::numbers::pi / o.order);
-          o.inlier_fraction = ScoreMap(
-                                  bvh, search, [&](const Vector3d& p) { return rr * p; }, d)
-                                  .inlier_fraction;
+              RotationAbout(refined_point, refined_axis, 2.0 * std::numbers::pi / o.order);
+          const Score rs = ScoreMap(
+              bvh, search, [&](const Vector3d& p) { return rr * p; }, d, &refined_sectors);
+          o.inlier_fraction = rs.inlier_fraction;
+          o.judged = rs.judged;
+        }
+        auto best_of = [](const std::vector<OrderScore>& v) {
+          double b = -1;
+          for (const auto& o : v) b = std::max(b, o.inlier_fraction);
+          return b;
+        };
+        if (best_of(refined_scores) >= best_of(h.scores)) {
+          h.point = refined_point;
+          h.axis = refined_axis;
+          h.scores = std::move(refined_scores);
         }
       }
       h.order = ChooseOrder(h.scores, options.order_tolerance, options.min_inlier_fraction);
@@ -334,12 +503,18 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
     sym.axis_point = centroid;
     sym.axis_direction = eig.eigenvectors().col(2).normalized();
     if (sym.axis_direction.z() < 0) sym.axis_direction = -sym.axis_direction;
+    if (ground_axis) {
+      sym.axis_direction = *ground_axis;
+      if (searched_point) sym.axis_point = *searched_point;
+    }
+    const Sectors sectors = AzimuthSectors(search, sym.axis_point, sym.axis_direction);
+    sym.sectors_covered = sectors.covered;
     for (int n = options.min_order; n <= options.max_order; ++n) {
       const Eigen::Isometry3d r =
           RotationAbout(sym.axis_point, sym.axis_direction, 2.0 * std::numbers::pi / n);
       const Score s = ScoreMap(
-          bvh, search, [&](const Vector3d& p) { return r * p; }, d);
-      sym.order_scores.push_back({n, s.inlier_fraction});
+          bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sectors);
+      sym.order_scores.push_back({n, s.inlier_fraction, s.judged});
       best_any = std::max(best_any, s.inlier_fraction);
     }
     sym.inlier_fraction = best_any;
@@ -355,20 +530,39 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   sym.order = best.order;
   sym.axis_point = best.point;
   sym.axis_direction = best.axis;
-  RefineAxis(bvh, Subsample(samples, 20'000), sym.order, d, sym.axis_point, sym.axis_direction);
+  {
+    // Kept only when it does not lower the chosen order's score (ICP may drift on a partial
+    // capture).
+    Vector3d point = sym.axis_point, axis = sym.axis_direction;
+    if (RefineAxis(bvh, Subsample(samples, 20'000), sym.order, d, point, axis)) {
+      auto score = [&](const Vector3d& c, const Vector3d& u) {
+        const Sectors sec = AzimuthSectors(search, c, u);
+        const Eigen::Isometry3d r = RotationAbout(c, u, 2.0 * std::numbers::pi / sym.order);
+        return ScoreMap(
+                   bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sec)
+            .inlier_fraction;
+      };
+      if (score(point, axis) >= score(sym.axis_point, sym.axis_direction)) {
+        sym.axis_point = point;
+        sym.axis_direction = axis;
+      }
+    }
+  }
 
   // Final figures about the refined axis.
+  const Sectors sectors = AzimuthSectors(search, sym.axis_point, sym.axis_direction);
+  sym.sectors_covered = sectors.covered;
   const Eigen::Isometry3d r1 = sym.Rotation(1);
   const Score full = ScoreMap(
-      bvh, samples, [&](const Vector3d& p) { return r1 * p; }, d);
+      bvh, samples, [&](const Vector3d& p) { return r1 * p; }, d, &sectors);
   sym.inlier_fraction = full.inlier_fraction;
   sym.residual_rms = full.rms;
   for (int n = options.min_order; n <= options.max_order; ++n) {
     const Eigen::Isometry3d r =
         RotationAbout(sym.axis_point, sym.axis_direction, 2.0 * std::numbers::pi / n);
-    sym.order_scores.push_back({n, ScoreMap(
-                                       bvh, search, [&](const Vector3d& p) { return r * p; }, d)
-                                       .inlier_fraction});
+    const Score s = ScoreMap(
+        bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sectors);
+    sym.order_scores.push_back({n, s.inlier_fraction, s.judged});
   }
 
   if (options.detect_mirrors) {
@@ -379,7 +573,7 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       const Vector3d normal = std::cos(phi) * e1 + std::sin(phi) * e2;
       const Eigen::Isometry3d m = Reflection(sym.axis_point, normal);
       return ScoreMap(
-                 bvh, pts, [&](const Vector3d& p) { return m * p; }, d)
+                 bvh, pts, [&](const Vector3d& p) { return m * p; }, d, &sectors)
           .inlier_fraction;
     };
     constexpr int kSteps = 180;  // one-degree steps over 180 degrees
@@ -406,9 +600,10 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       plane.point = sym.axis_point;
       plane.normal = std::cos(best_phi) * e1 + std::sin(best_phi) * e2;
       const Eigen::Isometry3d m = Reflection(plane.point, plane.normal);
-      plane.inlier_fraction = ScoreMap(
-                                  bvh, search, [&](const Vector3d& p) { return m * p; }, d)
-                                  .inlier_fraction;
+      plane.inlier_fraction =
+          ScoreMap(
+              bvh, search, [&](const Vector3d& p) { return m * p; }, d, &sectors)
+              .inlier_fraction;
       if (plane.inlier_fraction >= options.min_inlier_fraction) sym.mirrors.push_back(plane);
     }
   }
@@ -483,7 +678,11 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
 Json ToJson(const Symmetry& s) {
   Json orders = Json::array();
   for (const auto& o : s.order_scores) {
-    orders.push_back({{"order", o.order}, {"inlier_fraction", o.inlier_fraction}});
+    // null: the rotation carries too little of the surface into what the capture covered
+    orders.push_back(
+        {{"order", o.order},
+         {"inlier_fraction", o.inlier_fraction >= 0 ? Json(o.inlier_fraction) : Json(nullptr)},
+         {"judged", o.judged}});
   }
   Json mirrors = Json::array();
   for (const auto& m : s.mirrors) {
@@ -504,6 +703,7 @@ Json ToJson(const Symmetry& s) {
           {"residual_rms_m", s.residual_rms},
           {"inlier_distance_m", s.inlier_distance},
           {"ground_fraction", s.ground_fraction},
+          {"azimuth_coverage", s.Coverage()},
           {"orders_tested", orders},
           {"mirror_planes", mirrors},
           {"storey_repetition", storeys},

@@ -77,7 +77,8 @@ struct StoreyRepetition {
 
 struct OrderScore {
   int order = 0;
-  double inlier_fraction = 0;
+  double inlier_fraction = 0;  ///< -1: not judged (too little landed where the capture reached)
+  double judged = 1;           ///< share of the samples whose rotation landed in covered sectors
 };
 
 struct Symmetry {
@@ -89,13 +90,29 @@ struct Symmetry {
   double residual_rms = 0;     ///< rms distance of the inlier pairs after refinement, metres
   double inlier_distance = 0;  ///< the threshold used, metres
   double ground_fraction = 0;  ///< share of the surface in a ground plane left out, or 0
+  /// That ground plane (n . p + offset = 0, n up) when one was left out: the ground around a
+  /// building is not part of its symmetry, nor is what lies below it.
+  std::optional<Eigen::Vector4d> ground_plane;
   std::vector<OrderScore> order_scores;  ///< about the refined axis
   std::vector<MirrorPlane> mirrors;
   std::optional<StoreyRepetition> storeys;
+  /// Azimuth sectors about the axis (kAzimuthSectors of them, counter-clockwise from a fixed
+  /// direction perpendicular to it) that hold observed surface. Photographs taken along an arc
+  /// see only part of a building: its symmetry is scored, and damage looked for, where the
+  /// capture reached. Empty when every sector holds surface.
+  std::vector<bool> sectors_covered;
   double seconds = 0;
+
+  static constexpr int kAzimuthSectors = 72;
 
   /// Rotation by k * 360 / order degrees about the axis (k may be negative).
   Eigen::Isometry3d Rotation(int k) const;
+  /// Whether `p` lies in an azimuth sector about the axis that the capture covered.
+  bool Covers(const Eigen::Vector3d& p) const;
+  /// Whether `p` lies on or below the ground plane (within `band` metres above it).
+  bool OnOrBelowGround(const Eigen::Vector3d& p, double band) const;
+  /// Share of the azimuth sectors covered, in [0, 1].
+  double Coverage() const;
 };
 
 /// Estimates the symmetry of `mesh` (surface `bvh` built over the same mesh). Throws
