@@ -44,7 +44,7 @@ RayBvh::RayBvh(const Mesh& mesh) {
 
 template <bool kAnyHit>
 bool RayBvh::Traverse(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction, double t_min,
-                      double t_max, RayHit* hit) const {
+                      double t_max, const Accept* accept, RayHit* hit) const {
   if (nodes_.empty() || !(t_min <= t_max)) return false;
   // Slab test with reciprocal direction; a zero component becomes a tiny one of the same sign
   // (no 0 * inf NaN when the origin lies on a slab plane).
@@ -96,13 +96,12 @@ bool RayBvh::Traverse(const Eigen::Vector3d& origin, const Eigen::Vector3d& dire
         if (v < 0 || u + v > 1) continue;
         const double t = tri.e2.dot(q) * inv_det;
         if (t < t_min || t > best_t) continue;
-        found = true;
         if constexpr (kAnyHit) return true;
+        const RayHit candidate{t, face_ids_[i], u, v};
+        if (accept != nullptr && *accept && !(*accept)(candidate)) continue;
+        found = true;
         best_t = t;
-        hit->t = t;
-        hit->face = face_ids_[i];
-        hit->u = u;
-        hit->v = v;
+        *hit = candidate;
       }
       continue;
     }
@@ -136,13 +135,21 @@ std::optional<RayHit> RayBvh::Closest(const Eigen::Vector3d& origin,
                                       const Eigen::Vector3d& direction, double t_min,
                                       double t_max) const {
   RayHit hit;
-  if (!Traverse<false>(origin, direction, t_min, t_max, &hit)) return std::nullopt;
+  if (!Traverse<false>(origin, direction, t_min, t_max, nullptr, &hit)) return std::nullopt;
+  return hit;
+}
+
+std::optional<RayHit> RayBvh::Closest(const Eigen::Vector3d& origin,
+                                      const Eigen::Vector3d& direction, double t_min, double t_max,
+                                      const Accept& accept) const {
+  RayHit hit;
+  if (!Traverse<false>(origin, direction, t_min, t_max, &accept, &hit)) return std::nullopt;
   return hit;
 }
 
 bool RayBvh::Occluded(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction, double t_min,
                       double t_max) const {
-  return Traverse<true>(origin, direction, t_min, t_max, nullptr);
+  return Traverse<true>(origin, direction, t_min, t_max, nullptr, nullptr);
 }
 
 }  // namespace muta

@@ -11,6 +11,7 @@
 // construction the BVH is read-only: queries are const and thread-safe.
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <vector>
@@ -42,6 +43,14 @@ class RayBvh {
                                 double t_min = 0,
                                 double t_max = std::numeric_limits<double>::infinity()) const;
 
+  /// Which hits count (e.g. not those cut away by a section plane or in a hidden layer): called
+  /// for each hit nearer than the nearest accepted one so far, in no particular order.
+  using Accept = std::function<bool(const RayHit& hit)>;
+  /// The nearest hit with t in [t_min, t_max] that `accept` takes (every hit when it is empty),
+  /// or nullopt. Thread-safe when `accept` is.
+  std::optional<RayHit> Closest(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction,
+                                double t_min, double t_max, const Accept& accept) const;
+
   /// True if any triangle is hit with t in [t_min, t_max] (stops at the first one found) –
   /// the shadow-ray / visibility test. Thread-safe.
   bool Occluded(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction, double t_min,
@@ -51,6 +60,11 @@ class RayBvh {
   std::size_t NumNodes() const { return nodes_.size(); }
   /// Depth of the deepest leaf (root = 0); the build bounds it by about 2 log2(n) + 64.
   int Depth() const { return depth_; }
+  /// Memory held by the BVH (nodes, triangles, face ids), bytes.
+  std::size_t Bytes() const {
+    return nodes_.size() * sizeof(Node) + tris_.size() * sizeof(Tri) +
+           face_ids_.size() * sizeof(std::uint32_t);
+  }
 
  private:
   using Node = bvh::Node;
@@ -61,7 +75,7 @@ class RayBvh {
   };
   template <bool kAnyHit>
   bool Traverse(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction, double t_min,
-                double t_max, RayHit* hit) const;
+                double t_max, const Accept* accept, RayHit* hit) const;
 
   std::vector<Node> nodes_;
   std::vector<Tri> tris_;

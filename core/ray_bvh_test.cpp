@@ -142,6 +142,49 @@ TEST_CASE("RayBvh on a closed box: inside and outside rays, t range, both sides"
   CHECK(bvh.Occluded({1, 0.1, 0.1}, {-1, 0, 0}, 1e-6, 10));
 }
 
+TEST_CASE("RayBvh Closest with a filter returns the nearest accepted hit", "[unit]") {
+  // Random soup: the filtered answer equals brute force over the accepted faces only.
+  const Mesh mesh = RandomSoup(2000, 5);
+  const RayBvh bvh(mesh);
+  CHECK(bvh.Bytes() > 2000 * (3 * sizeof(Vector3d)));
+  const auto odd_only = [](const RayHit& h) { return h.face % 2 == 1; };
+  Mesh odd = mesh;
+  odd.faces.clear();
+  for (std::size_t f = 1; f < mesh.faces.size(); f += 2) odd.faces.push_back(mesh.faces[f]);
+  std::mt19937 rng(3);
+  int hits = 0, differs = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const Vector3d o = RandomPoint(rng, -2, 2).cast<double>();
+    const Vector3d d = RandomPoint(rng, -1, 1).cast<double>();
+    if (d.norm() < 1e-3) continue;
+    const auto ref = BruteForce(odd, o, d, 0, 10);
+    const auto got = bvh.Closest(o, d, 0, 10, odd_only);
+    REQUIRE(bool(ref) == bool(got));
+    if (!ref) continue;
+    ++hits;
+    CHECK(got->face % 2 == 1);
+    CHECK(got->t == Approx(ref->t).epsilon(1e-12));
+    const auto any = bvh.Closest(o, d, 0, 10);
+    REQUIRE(any);
+    if (any->face % 2 == 0) ++differs;
+  }
+  CHECK(hits > 100);
+  CHECK(differs > 10);  // the filter did skip nearer rejected hits
+  // A closed box: rejecting the near wall gives the far one; rejecting all gives none; an
+  // empty filter accepts every hit.
+  const RayBvh box(BoxMesh({-1, -1, -1}, {1, 1, 1}));
+  const auto near = box.Closest({-3, 0.2, 0.3}, {1, 0, 0});
+  REQUIRE(near);
+  const auto far = box.Closest({-3, 0.2, 0.3}, {1, 0, 0}, 0, 100,
+                               [&](const RayHit& h) { return h.face != near->face; });
+  REQUIRE(far);
+  CHECK(far->t == Approx(4.0));
+  CHECK_FALSE(box.Closest({-3, 0.2, 0.3}, {1, 0, 0}, 0, 100, [](const RayHit&) { return false; }));
+  const auto unfiltered = box.Closest({-3, 0.2, 0.3}, {1, 0, 0}, 0, 100, RayBvh::Accept{});
+  REQUIRE(unfiltered);
+  CHECK(unfiltered->t == Approx(2.0));
+}
+
 TEST_CASE("RayBvh: degenerate triangles are never hit, empty meshes never hit", "[unit]") {
   Mesh m;
   m.vertices = {{0, 0, 0}, {1, 0, 0}, {2, 0, 0}, {0, 1, 0}};

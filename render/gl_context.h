@@ -35,4 +35,9 @@ std::unique_ptr<GlContext> CreateHeadlessContext();
 /// no display ("run under xvfb-run or use the headless backend").
 std::unique_ptr<GlContext> CreateWindowContext(int width, int height, const std::string& title);
 
+/// Whether CreateWindowContext would succeed here: a display is set and GLFW opens a window
+/// with a 4.5 core context (a hidden one, closed again at once). When not, `reason` (if given)
+/// gets the error CreateWindowContext would throw.
+bool CanOpenWindow(std::string* reason = nullptr);
+
 }  // namespace muta::render

@@ -41,7 +41,7 @@ bool HaveDisplay() {
 
 class GlfwContext final : public GlContext {
  public:
-  GlfwContext(int width, int height, const std::string& title) {
+  GlfwContext(int width, int height, const std::string& title, bool visible = true) {
     MUTA_CHECK(width > 0 && height > 0)
         << "window size " << width << "x" << height << " is not positive";
     std::lock_guard<std::mutex> lock(GlfwMutex());
@@ -62,6 +62,8 @@ class GlfwContext final : public GlContext {
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     glfwWindowHint(GLFW_SRGB_CAPABLE, GLFW_TRUE);
+    glfwWindowHint(GLFW_STENCIL_BITS, 8);  // section caps (Renderer::Draw)
+    glfwWindowHint(GLFW_VISIBLE, visible ? GLFW_TRUE : GLFW_FALSE);
     LastGlfwError().clear();
     window_ = glfwCreateWindow(width, height, title.c_str(), nullptr, nullptr);
     if (window_ == nullptr) {
@@ -116,6 +118,16 @@ class GlfwContext final : public GlContext {
 
 std::unique_ptr<GlContext> CreateWindowContext(int width, int height, const std::string& title) {
   return std::make_unique<GlfwContext>(width, height, title);
+}
+
+bool CanOpenWindow(std::string* reason) {
+  try {
+    GlfwContext probe(64, 64, "muta", /*visible=*/false);
+    return true;
+  } catch (const std::exception& e) {
+    if (reason != nullptr) *reason = e.what();
+    return false;
+  }
 }
 
 }  // namespace muta::render

@@ -2,12 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
 #include <Eigen/Geometry>
 
 #include "core/error.h"
+#include "core/image_io.h"
 #include "render/gl_context.h"
 #include "render/gl_util.h"
 #include "render/render_test_util.h"
@@ -34,6 +36,22 @@ SceneObject TwoHalves() {
   object.mesh = std::move(mesh);
   object.base_color = {0.5f, 0.5f, 0.5f};
   return object;
+}
+
+// A closed box [lo, hi] (outward, counter-clockwise faces), 12 triangles.
+Mesh BoxMesh(const Vec3f& lo, const Vec3f& hi) {
+  Mesh box;
+  for (int i = 0; i < 8; ++i) {
+    box.vertices.push_back(
+        Vec3f(i & 1 ? hi.x() : lo.x(), i & 2 ? hi.y() : lo.y(), i & 4 ? hi.z() : lo.z()));
+  }
+  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
+                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
+  for (const auto& q : quads) {
+    box.faces.push_back(Face(q[0], q[1], q[2]));
+    box.faces.push_back(Face(q[0], q[2], q[3]));
+  }
+  return box;
 }
 
 struct View {
@@ -138,18 +156,8 @@ TEST_CASE("sections: a plane removes what lies beyond it and caps a cut box", "[
   // A closed box (outward, counter-clockwise faces) cut at z = 0 seen from above: the inside
   // shows through the cut as the cap colour; without the section its top is grey.
   renderer.Clear();
-  Mesh box;
-  for (int i = 0; i < 8; ++i) {
-    box.vertices.push_back(Vec3f(i & 1 ? 2 : -2, i & 2 ? 2 : -2, i & 4 ? 2 : -2));
-  }
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    box.faces.push_back(Face(q[0], q[1], q[2]));
-    box.faces.push_back(Face(q[0], q[2], q[3]));
-  }
   SceneObject object;
-  object.mesh = box;
+  object.mesh = BoxMesh(Vec3f(-2, -2, -2), Vec3f(2, 2, 2));
   object.base_color = {0.5f, 0.5f, 0.5f};
   renderer.Add({object});
   options = render::test::FlatLighting();
@@ -166,6 +174,106 @@ TEST_CASE("sections: a plane removes what lies beyond it and caps a cut box", "[
   CHECK_THROWS_AS(renderer.Render(view.camera, view.pose, options), Error);
   options.section_planes = {Eigen::Vector4d(0, 0, 0, 1)};
   CHECK_THROWS_AS(renderer.Render(view.camera, view.pose, options), Error);
+}
+
+// With MUTA_TEST_IMAGES=DIR set, writes `image` there to look at.
+void KeepForInspection(const char* name, const Image& image) {
+  if (const char* dir = std::getenv("MUTA_TEST_IMAGES")) {
+    WriteImage(std::filesystem::path(dir) / name, image);
+  }
+}
+
+// section_cap_color (0.62, 0.2, 0.16) linear = (206, 124, 112) sRGB under flat lighting.
+bool IsCap(const Eigen::Vector3i& c) {
+  return (c - Eigen::Vector3i(206, 124, 112)).cwiseAbs().maxCoeff() <= 3;
+}
+
+TEST_CASE("section caps: the stencil fills the cut of a closed solid, nothing outside", "[gl]") {
+  render::test::SharedHeadlessContext();
+  Renderer renderer;
+  // A closed 4 m box with a small grey block inside it (below the cut): a real cap hides the
+  // block; colouring the box's inside faces (the old approximation) would show it.
+  SceneObject box;
+  box.mesh = BoxMesh(Vec3f(-2, -2, -2), Vec3f(2, 2, 2));
+  box.base_color = {0.5f, 0.5f, 0.5f};
+  SceneObject block;
+  block.mesh = BoxMesh(Vec3f(-0.5f, -0.5f, -1.5f), Vec3f(0.5f, 0.5f, -1));
+  block.base_color = {0.5f, 0.5f, 0.5f};
+  renderer.Add({box, block});
+  const View view;  // from (0, 0, 10) looking down
+  RenderOptions options = render::test::FlatLighting();
+  options.section_planes = {Eigen::Vector4d(0, 0, 1, 0)};  // z > 0 cut away
+  const Image one = renderer.Render(view.camera, view.pose, options).color;
+  KeepForInspection("caps_one.png", one);
+  CHECK(IsCap(Rgb(one, view.Pixel({0, 0, 0}))));      // above the block
+  CHECK(IsCap(Rgb(one, view.Pixel({1.8, 1.8, 0}))));  // near the corner of the cut
+  CHECK(IsCap(Rgb(one, view.Pixel({-1.8, 0.5, 0}))));
+  CHECK(IsBackground(Rgb(one, view.Pixel({2.6, 0, 0}))));  // on the plane, outside the box
+  CHECK(IsBackground(Rgb(one, view.Pixel({0, -2.6, 0}))));
+  // Without the section the box's top is grey.
+  options.section_planes.clear();
+  CHECK(IsGrey(Rgb(renderer.Render(view.camera, view.pose, options).color, view.Pixel({0, 0, 0}))));
+
+  // Two planes: the z = 0 cap stops where x > 1 is cut away too; past it nothing is left.
+  options.section_planes = {Eigen::Vector4d(0, 0, 1, 0), Eigen::Vector4d(1, 0, 0, -1)};
+  const Image two = renderer.Render(view.camera, view.pose, options).color;
+  KeepForInspection("caps_two.png", two);
+  CHECK(IsCap(Rgb(two, view.Pixel({0.5, 0, 0}))));
+  CHECK(IsCap(Rgb(two, view.Pixel({-1.5, 1, 0}))));
+  CHECK(IsBackground(Rgb(two, view.Pixel({1.5, 0, 0}))));
+
+  // An oblique view onto a vertical cut (x > 0 cut away, seen from the cut side): the cap on
+  // x = 0 where the box was, the untouched box (grey) beside it, background beyond.
+  const Rigid3d side =
+      LookAt(Eigen::Vector3d(9, -3, 4), Eigen::Vector3d::Zero(), Eigen::Vector3d::UnitZ());
+  const auto pixel = [&](const Eigen::Vector3d& p) {
+    const Eigen::Vector2d uv = view.camera.Project(side * p);
+    return Eigen::Vector2i(int(std::floor(uv.x())), int(std::floor(uv.y())));
+  };
+  options.section_planes = {Eigen::Vector4d(1, 0, 0, 0)};
+  const Image oblique = renderer.Render(view.camera, side, options).color;
+  KeepForInspection("caps_oblique.png", oblique);
+  CHECK(IsCap(Rgb(oblique, pixel({0, 0, 0}))));
+  CHECK(IsCap(Rgb(oblique, pixel({0, 1.5, 1.5}))));
+  CHECK(IsGrey(Rgb(oblique, pixel({-1, -2, 0}))));  // the box's front face, not cut
+  CHECK(IsBackground(Rgb(oblique, pixel({0, 3, 3}))));
+  // An open ground sheet under the box has no inside: the plane above it stays uncapped
+  // (the ground shows there), only the box's cut is capped.
+  SceneObject ground;
+  ground.mesh.vertices = {Vec3f(-10, -10, -2), Vec3f(10, -10, -2), Vec3f(10, 10, -2),
+                          Vec3f(-10, 10, -2)};
+  ground.mesh.faces = {Face(0, 1, 2), Face(0, 2, 3)};
+  ground.base_color = {0.5f, 0.5f, 0.5f};
+  renderer.Add({ground});
+  const Image grounded = renderer.Render(view.camera, side, options).color;
+  KeepForInspection("caps_ground.png", grounded);
+  CHECK(IsCap(Rgb(grounded, pixel({0, 0, 0}))));
+  CHECK(IsGrey(Rgb(grounded, pixel({0, 3, 0}))));
+  CHECK(IsGrey(Rgb(grounded, pixel({0, -3.5, 0}))));
+
+  // The window path (Draw) into a framebuffer with a stencil buffer draws the same caps (box
+  // and ground seen from above, z > 0 cut away).
+  options.section_planes = {Eigen::Vector4d(0, 0, 1, 0)};
+  const int w = 64, h = 64;
+  gl::Framebuffer fbo = gl::CreateFramebuffer();
+  gl::Renderbuffer color = gl::CreateRenderbuffer(), depth = gl::CreateRenderbuffer();
+  glNamedRenderbufferStorage(color.get(), GL_SRGB8_ALPHA8, w, h);
+  glNamedRenderbufferStorage(depth.get(), GL_DEPTH24_STENCIL8, w, h);
+  glNamedFramebufferRenderbuffer(fbo.get(), GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER, color.get());
+  glNamedFramebufferRenderbuffer(fbo.get(), GL_DEPTH_STENCIL_ATTACHMENT, GL_RENDERBUFFER,
+                                 depth.get());
+  glBindFramebuffer(GL_FRAMEBUFFER, fbo.get());
+  renderer.Draw(view.camera, view.pose, options, w, h);
+  std::vector<std::uint8_t> rgb(std::size_t(w) * h * 3);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+  glBindFramebuffer(GL_FRAMEBUFFER, 0);
+  const auto drawn = [&](const Eigen::Vector2i& px) {
+    const std::uint8_t* p = &rgb[(std::size_t(h - 1 - px.y()) * w + px.x()) * 3];
+    return Eigen::Vector3i(p[0], p[1], p[2]);
+  };
+  CHECK(IsCap(drawn(view.Pixel({0, 0, 0}))));
+  CHECK(IsGrey(drawn(view.Pixel({2.6, 0, 0}))));  // the ground sheet, uncapped
 }
 
 TEST_CASE("Remove frees one object; Prepare + Add(PreparedObject) uploads", "[gl]") {

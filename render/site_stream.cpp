@@ -6,7 +6,6 @@
 #include <condition_variable>
 #include <limits>
 #include <mutex>
-#include <numeric>
 #include <string>
 #include <thread>
 
@@ -14,6 +13,7 @@
 #include <Eigen/Geometry>
 
 #include "core/error.h"
+#include "core/ray_bvh.h"
 #include "core/site_io.h"
 
 namespace muta::render {
@@ -26,118 +26,26 @@ double Ms(Clock::time_point since) {
   return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
 }
 
-// ---- the CPU copy of a tile for picking: triangles and a BVH over them --------------------
-
-struct BvhNode {
-  Eigen::Vector3f min = Eigen::Vector3f::Zero(), max = Eigen::Vector3f::Zero();
-  std::uint32_t first = 0;  // leaf: first index into `order`; inner: the right child
-  std::uint32_t count = 0;  // triangles of a leaf; 0 for an inner node (left child = first - 1)
-};
+// ---- the CPU copy of a tile for picking: triangles and core's ray BVH over them -----------
 
 struct TileGeometry {
+  explicit TileGeometry(const Mesh& mesh)
+      : vertices(mesh.vertices),
+        faces(mesh.faces),
+        provenance(mesh.provenance),
+        confidence(mesh.confidence),
+        bvh(mesh) {}
   std::vector<Vec3f> vertices;
   std::vector<Face> faces;
   std::vector<Provenance> provenance;
   std::vector<float> confidence;
-  std::vector<BvhNode> nodes;
-  std::vector<std::uint32_t> order;  // faces in BVH leaf order
+  RayBvh bvh;
 
   std::size_t Bytes() const {
     return vertices.size() * sizeof(Vec3f) + faces.size() * sizeof(Face) +
-           provenance.size() * sizeof(Provenance) + confidence.size() * sizeof(float) +
-           nodes.size() * sizeof(BvhNode) + order.size() * sizeof(std::uint32_t);
+           provenance.size() * sizeof(Provenance) + confidence.size() * sizeof(float) + bvh.Bytes();
   }
 };
-
-// Median split along the longest axis of the centroid bounds; leaves of <= 4 triangles.
-void BuildBvh(TileGeometry& g) {
-  const std::size_t n = g.faces.size();
-  g.order.resize(n);
-  std::iota(g.order.begin(), g.order.end(), 0u);
-  g.nodes.clear();
-  if (n == 0) return;
-  std::vector<Vec3f> centroid(n);
-  for (std::size_t f = 0; f < n; ++f) {
-    const Face& t = g.faces[f];
-    centroid[f] = (g.vertices[t[0]] + g.vertices[t[1]] + g.vertices[t[2]]) / 3.0f;
-  }
-  g.nodes.reserve(2 * n / 4 + 1);
-  struct Item {
-    std::uint32_t node, begin, end;
-  };
-  std::vector<Item> stack;
-  g.nodes.push_back({});
-  stack.push_back({0, 0, static_cast<std::uint32_t>(n)});
-  while (!stack.empty()) {
-    const Item item = stack.back();
-    stack.pop_back();
-    Eigen::Vector3f lo = Eigen::Vector3f::Constant(std::numeric_limits<float>::max());
-    Eigen::Vector3f hi = -lo, clo = lo, chi = -lo;
-    for (std::uint32_t i = item.begin; i < item.end; ++i) {
-      const Face& t = g.faces[g.order[i]];
-      for (int k = 0; k < 3; ++k) {
-        lo = lo.cwiseMin(g.vertices[t[k]]);
-        hi = hi.cwiseMax(g.vertices[t[k]]);
-      }
-      clo = clo.cwiseMin(centroid[g.order[i]]);
-      chi = chi.cwiseMax(centroid[g.order[i]]);
-    }
-    g.nodes[item.node].min = lo;
-    g.nodes[item.node].max = hi;
-    const std::uint32_t count = item.end - item.begin;
-    int axis = 0;
-    (chi - clo).maxCoeff(&axis);
-    if (count <= 4 || chi[axis] <= clo[axis]) {
-      g.nodes[item.node].first = item.begin;
-      g.nodes[item.node].count = count;
-      continue;
-    }
-    const std::uint32_t mid = item.begin + count / 2;
-    std::nth_element(
-        g.order.begin() + item.begin, g.order.begin() + mid, g.order.begin() + item.end,
-        [&](std::uint32_t a, std::uint32_t b) { return centroid[a][axis] < centroid[b][axis]; });
-    const auto left = static_cast<std::uint32_t>(g.nodes.size());
-    g.nodes.push_back({});
-    const auto right = static_cast<std::uint32_t>(g.nodes.size());
-    g.nodes.push_back({});
-    g.nodes[item.node].first = right;  // the left child is right - 1
-    g.nodes[item.node].count = 0;
-    stack.push_back({right, mid, item.end});
-    stack.push_back({left, item.begin, mid});
-  }
-}
-
-bool RayBox(const Eigen::Vector3d& o, const Eigen::Vector3d& inv, const Eigen::Vector3f& lo,
-            const Eigen::Vector3f& hi, double t_max) {
-  double t0 = 0, t1 = t_max;
-  for (int a = 0; a < 3; ++a) {
-    double near = (double(lo[a]) - o[a]) * inv[a], far = (double(hi[a]) - o[a]) * inv[a];
-    if (near > far) std::swap(near, far);
-    if (std::isnan(near)) near = -std::numeric_limits<double>::infinity();
-    if (std::isnan(far)) far = std::numeric_limits<double>::infinity();
-    t0 = std::max(t0, near);
-    t1 = std::min(t1, far);
-    if (t0 > t1) return false;
-  }
-  return true;
-}
-
-// Möller–Trumbore, two-sided; returns the ray parameter or a negative value.
-double RayTriangle(const Eigen::Vector3d& o, const Eigen::Vector3d& d, const Eigen::Vector3d& a,
-                   const Eigen::Vector3d& b, const Eigen::Vector3d& c) {
-  const Eigen::Vector3d e1 = b - a, e2 = c - a;
-  const Eigen::Vector3d p = d.cross(e2);
-  const double det = e1.dot(p);
-  if (std::abs(det) < 1e-300) return -1;
-  const double inv = 1.0 / det;
-  const Eigen::Vector3d s = o - a;
-  const double u = s.dot(p) * inv;
-  if (u < 0 || u > 1) return -1;
-  const Eigen::Vector3d q = s.cross(e1);
-  const double v = d.dot(q) * inv;
-  if (v < 0 || u + v > 1) return -1;
-  return e2.dot(q) * inv;
-}
 
 // ---- tile states ----------------------------------------------------------------------------
 
@@ -276,12 +184,7 @@ std::unique_ptr<Loaded> SiteStream::Impl::Load(int tile) const {
   const fs::path path = TileContentPath(tileset_path, t);
   try {
     TileContent content = ReadTileGlb(path);
-    auto geometry = std::make_unique<TileGeometry>();
-    geometry->vertices = content.mesh.vertices;
-    geometry->faces = content.mesh.faces;
-    geometry->provenance = content.mesh.provenance;
-    geometry->confidence = content.mesh.confidence;
-    BuildBvh(*geometry);
+    auto geometry = std::make_unique<TileGeometry>(content.mesh);
     SceneObject object;
     object.base_color = {0.52f, 0.47f, 0.40f};
     if (content.base_color_texture && !content.mesh.uvs.empty()) {
@@ -716,53 +619,42 @@ std::optional<PickHit> SiteStream::Pick(const Eigen::Vector3d& origin,
   MUTA_CHECK(origin.allFinite() && direction.allFinite() && direction.norm() > 0)
       << "SiteStream::Pick: the ray needs a finite origin and a non-zero direction";
   const Eigen::Vector3d d = direction.normalized();
-  const Eigen::Vector3d inv = d.cwiseInverse();
   std::optional<PickHit> best;
   double best_t = std::numeric_limits<double>::infinity();
-  std::vector<std::uint32_t> stack;
   for (int tile : impl_->drawn) {
     const TileState& s = impl_->states[std::size_t(tile)];
-    if (!s.geometry || s.geometry->nodes.empty()) continue;
+    if (!s.geometry || s.geometry->faces.empty()) continue;
     const TileGeometry& g = *s.geometry;
-    stack.assign(1, 0);
-    while (!stack.empty()) {
-      const BvhNode& node = g.nodes[stack.back()];
-      stack.pop_back();
-      if (!RayBox(origin, inv, node.min, node.max, best_t)) continue;
-      if (node.count == 0) {
-        stack.push_back(node.first);      // right
-        stack.push_back(node.first - 1);  // left
-        continue;
+    const auto provenance = [&](std::uint32_t f) {
+      return g.provenance.empty() ? Provenance::kObserved : g.provenance[f];
+    };
+    // Hits in a hidden layer or cut away by a section plane do not count.
+    const auto accept = [&](const RayHit& h) {
+      if (IsInferred(provenance(h.face)) ? !filter.inferred : !filter.observed) return false;
+      const Eigen::Vector3d point = origin + h.t * d;
+      for (const Eigen::Vector4d& plane : filter.section_planes) {
+        if (plane.head<3>().dot(point) + plane.w() > 0) return false;
       }
-      for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
-        const std::uint32_t f = g.order[i];
-        const Face& face = g.faces[f];
-        const Eigen::Vector3d a = g.vertices[face[0]].cast<double>();
-        const Eigen::Vector3d b = g.vertices[face[1]].cast<double>();
-        const Eigen::Vector3d c = g.vertices[face[2]].cast<double>();
-        const double t = RayTriangle(origin, d, a, b, c);
-        if (t < 0 || t >= best_t) continue;
-        const Provenance p = g.provenance.empty() ? Provenance::kObserved : g.provenance[f];
-        if (IsInferred(p) ? !filter.inferred : !filter.observed) continue;
-        const Eigen::Vector3d point = origin + t * d;
-        bool cut = false;
-        for (const Eigen::Vector4d& plane : filter.section_planes) {
-          if (plane.head<3>().dot(point) + plane.w() > 0) cut = true;
-        }
-        if (cut) continue;
-        best_t = t;
-        PickHit hit;
-        hit.point = point;
-        hit.normal = (b - a).cross(c - a).normalized();
-        if (hit.normal.dot(d) > 0) hit.normal = -hit.normal;
-        hit.tile = tile;
-        hit.face = static_cast<int>(f);
-        hit.provenance = p;
-        hit.confidence = g.confidence.empty() ? 1.0f : g.confidence[f];
-        hit.distance = t;
-        best = hit;
-      }
-    }
+      return true;
+    };
+    // t >= 0; a tile's hit must be nearer than the best of the tiles before it.
+    const std::optional<RayHit> h = g.bvh.Closest(origin, d, 0, best_t, accept);
+    if (!h || (best && h->t >= best_t)) continue;
+    const Face& face = g.faces[h->face];
+    const Eigen::Vector3d a = g.vertices[face[0]].cast<double>();
+    const Eigen::Vector3d b = g.vertices[face[1]].cast<double>();
+    const Eigen::Vector3d c = g.vertices[face[2]].cast<double>();
+    best_t = h->t;
+    PickHit hit;
+    hit.point = origin + h->t * d;
+    hit.normal = (b - a).cross(c - a).normalized();
+    if (hit.normal.dot(d) > 0) hit.normal = -hit.normal;
+    hit.tile = tile;
+    hit.face = static_cast<int>(h->face);
+    hit.provenance = provenance(h->face);
+    hit.confidence = g.confidence.empty() ? 1.0f : g.confidence[h->face];
+    hit.distance = h->t;
+    best = hit;
   }
   return best;
 }

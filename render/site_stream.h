@@ -114,7 +114,7 @@ class SiteStream {
   StreamStats UpdateUntilComplete(const Camera& camera, const Rigid3d& cam_from_world);
 
   /// The nearest triangle of the tiles drawn by the last Update hit by the ray (world, z-up
-  /// metres; `direction` need not be unit), exact (BVH per tile over the CPU copy).
+  /// metres; `direction` need not be unit), exact (core RayBvh per tile over the CPU copy).
   std::optional<PickHit> Pick(const Eigen::Vector3d& origin,
                               const Eigen::Vector3d& direction) const;
   std::optional<PickHit> Pick(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction,

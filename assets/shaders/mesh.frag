@@ -27,11 +27,11 @@ uniform float u_shadow_texel_uv;         // 1 / shadow-map size
 
 layout(location = 0) out vec4 o_color;
 
-// Provenance layers: inferred highlight colour, confidence heat map; section caps.
+// Provenance layers: inferred highlight colour, confidence heat map. (Section caps are drawn
+// by cap.frag.)
 uniform int u_highlight_inferred;  // 0 or 1
 uniform vec3 u_inferred_color;     // linear RGB
 uniform int u_heatmap;             // 0 or 1
-uniform vec3 u_cap_color;          // linear RGB
 
 // ---- layers and sections (the same block in mesh.frag, depth.frag and shadow.frag) ----
 // Per-face data (render/vertex_data.h PackFaceData): one uint per triangle, indexed by
@@ -113,23 +113,6 @@ void main() {
   if (dot(ng, to_eye) < 0.0) ng = -ng;
   vec3 n = normalize(v_normal);
   if (dot(n, ng) < 0.0) n = -n;
-  // A back face seen while sections are on: the inside of a closed surface exposed by a cut.
-  // Draw it as a flat cap facing out of the nearest plane.
-  if (u_num_planes > 0 && !gl_FrontFacing) {
-    int nearest = 0;
-    float best = 1e30;
-    for (int i = 0; i < u_num_planes; ++i) {
-      float d = abs(dot(u_planes[i].xyz, v_world) + u_planes[i].w) / length(u_planes[i].xyz);
-      if (d < best) {
-        best = d;
-        nearest = i;
-      }
-    }
-    albedo = u_cap_color;
-    ng = normalize(u_planes[nearest].xyz);
-    n = ng;
-  }
-
   vec3 l = u_sun_direction;
   float n_dot_l = max(dot(n, l), 0.0);
   float ng_dot_l = dot(ng, l);

@@ -1,7 +1,7 @@
 #include "render/viewer/ray_picker.h"
 
-#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <Eigen/Geometry>
 
@@ -10,114 +10,25 @@
 namespace muta::render::viewer {
 namespace {
 
-constexpr std::uint32_t kLeafSize = 4;
-
-// Slab test: does the ray enter the box before `t_max`? `inv` = 1 / direction.
-bool HitsBox(const Eigen::Vector3f& lo, const Eigen::Vector3f& hi, const Eigen::Vector3d& origin,
-             const Eigen::Vector3d& inv, double t_max) {
-  double t0 = 0, t1 = t_max;
-  for (int a = 0; a < 3; ++a) {
-    double near_t = (lo[a] - origin[a]) * inv[a];
-    double far_t = (hi[a] - origin[a]) * inv[a];
-    if (near_t > far_t) std::swap(near_t, far_t);
-    // NaN (0 * inf, a ray in the slab's plane) keeps the interval as it is.
-    if (near_t > t0) t0 = near_t;
-    if (far_t < t1) t1 = far_t;
-    if (t0 > t1 * (1 + 1e-12) + 1e-12) return false;
+// Copies the faces after checking them (RayBvh checks them again, with its own message).
+std::vector<std::uint32_t> CheckedFaces(const Mesh& mesh) {
+  std::vector<std::uint32_t> faces;
+  faces.reserve(mesh.faces.size() * 3);
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    for (int k = 0; k < 3; ++k) {
+      MUTA_CHECK(mesh.faces[f][k] < mesh.vertices.size())
+          << "face " << f << " refers to vertex " << mesh.faces[f][k] << " of "
+          << mesh.vertices.size();
+      faces.push_back(mesh.faces[f][k]);
+    }
   }
-  return true;
-}
-
-// Möller–Trumbore, both faces; t in (0, t_max).
-bool IntersectTriangle(const Eigen::Vector3d& origin, const Eigen::Vector3d& dir,
-                       const Eigen::Vector3d& a, const Eigen::Vector3d& b, const Eigen::Vector3d& c,
-                       double t_max, double& t, double& u, double& v) {
-  const Eigen::Vector3d e1 = b - a, e2 = c - a;
-  const Eigen::Vector3d p = dir.cross(e2);
-  const double det = e1.dot(p);
-  if (std::abs(det) < 1e-300) return false;
-  const double inv_det = 1.0 / det;
-  const Eigen::Vector3d s = origin - a;
-  u = s.dot(p) * inv_det;
-  if (u < 0 || u > 1) return false;
-  const Eigen::Vector3d q = s.cross(e1);
-  v = dir.dot(q) * inv_det;
-  if (v < 0 || u + v > 1) return false;
-  t = e2.dot(q) * inv_det;
-  return t > 0 && t < t_max;
+  return faces;
 }
 
 }  // namespace
 
-TrianglePicker::TrianglePicker(const Mesh& mesh) : vertices_(mesh.vertices) {
-  faces_.reserve(mesh.faces.size() * 3);
-  std::vector<Eigen::Vector3f> centroids;
-  centroids.reserve(mesh.faces.size());
-  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
-    const Face& face = mesh.faces[f];
-    for (int k = 0; k < 3; ++k) {
-      MUTA_CHECK(face[k] < vertices_.size())
-          << "face " << f << " refers to vertex " << face[k] << " of " << vertices_.size();
-      faces_.push_back(face[k]);
-    }
-    centroids.push_back((vertices_[face[0]] + vertices_[face[1]] + vertices_[face[2]]) / 3.0f);
-  }
-  order_.resize(mesh.faces.size());
-  for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
-  if (order_.empty()) return;
-  nodes_.reserve(2 * order_.size() / kLeafSize + 2);
-  nodes_.emplace_back();
-  Build(0, static_cast<std::uint32_t>(order_.size()), centroids);
-}
-
-// Fills nodes_.back()-style slot 0 on the first call; children are allocated in pairs.
-std::uint32_t TrianglePicker::Build(std::uint32_t begin, std::uint32_t end,
-                                    std::vector<Eigen::Vector3f>& centroids) {
-  // Iterative with an explicit stack of (slot, begin, end).
-  struct Job {
-    std::uint32_t slot, begin, end;
-  };
-  std::vector<Job> jobs = {{0, begin, end}};
-  while (!jobs.empty()) {
-    const Job job = jobs.back();
-    jobs.pop_back();
-    Node node;
-    node.lo = Eigen::Vector3f::Constant(std::numeric_limits<float>::max());
-    node.hi = Eigen::Vector3f::Constant(std::numeric_limits<float>::lowest());
-    Eigen::Vector3f clo = node.lo, chi = node.hi;
-    for (std::uint32_t i = job.begin; i < job.end; ++i) {
-      const std::uint32_t t = order_[i];
-      for (int k = 0; k < 3; ++k) {
-        const Vec3f& p = vertices_[faces_[3 * t + k]];
-        node.lo = node.lo.cwiseMin(p);
-        node.hi = node.hi.cwiseMax(p);
-      }
-      clo = clo.cwiseMin(centroids[t]);
-      chi = chi.cwiseMax(centroids[t]);
-    }
-    const std::uint32_t count = job.end - job.begin;
-    int axis = 0;
-    (chi - clo).maxCoeff(&axis);
-    if (count <= kLeafSize || (chi - clo)[axis] <= 0) {
-      node.first = job.begin;
-      node.count = count;
-      nodes_[job.slot] = node;
-      continue;
-    }
-    const std::uint32_t mid = job.begin + count / 2;
-    std::nth_element(
-        order_.begin() + job.begin, order_.begin() + mid, order_.begin() + job.end,
-        [&](std::uint32_t a, std::uint32_t b) { return centroids[a][axis] < centroids[b][axis]; });
-    node.first = static_cast<std::uint32_t>(nodes_.size());
-    node.count = 0;
-    nodes_[job.slot] = node;
-    nodes_.emplace_back();
-    nodes_.emplace_back();
-    jobs.push_back({node.first, job.begin, mid});
-    jobs.push_back({node.first + 1, mid, job.end});
-  }
-  return 0;
-}
+TrianglePicker::TrianglePicker(const Mesh& mesh)
+    : vertices_(mesh.vertices), faces_(CheckedFaces(mesh)), bvh_(mesh) {}
 
 Eigen::Vector3d TrianglePicker::Corner(std::uint32_t face, int corner) const {
   MUTA_CHECK(face < NumTriangles() && corner >= 0 && corner < 3)
@@ -128,46 +39,34 @@ Eigen::Vector3d TrianglePicker::Corner(std::uint32_t face, int corner) const {
 std::optional<RayHit> TrianglePicker::Cast(const Eigen::Vector3d& origin,
                                            const Eigen::Vector3d& direction, double max_distance,
                                            const Accept& accept) const {
-  if (nodes_.empty() || !origin.allFinite() || !direction.allFinite() ||
-      direction.squaredNorm() == 0) {
+  if (bvh_.NumTriangles() == 0 || !origin.allFinite() || !direction.allFinite() ||
+      direction.squaredNorm() == 0 || !(max_distance > 0)) {
     return std::nullopt;
   }
   const Eigen::Vector3d dir = direction.normalized();
-  const Eigen::Vector3d inv = dir.cwiseInverse();
-  std::optional<RayHit> best;
-  double best_t = max_distance;
-  std::uint32_t stack[128];
-  int top = 0;
-  stack[top++] = 0;
-  while (top > 0) {
-    const Node& node = nodes_[stack[--top]];
-    if (!HitsBox(node.lo, node.hi, origin, inv, best_t)) continue;
-    if (node.count == 0) {
-      stack[top++] = node.first;
-      stack[top++] = node.first + 1;
-      continue;
-    }
-    for (std::uint32_t i = node.first; i < node.first + node.count; ++i) {
-      const std::uint32_t tri = order_[i];
-      const Eigen::Vector3d a = vertices_[faces_[3 * tri]].cast<double>();
-      const Eigen::Vector3d b = vertices_[faces_[3 * tri + 1]].cast<double>();
-      const Eigen::Vector3d c = vertices_[faces_[3 * tri + 2]].cast<double>();
-      double t = 0, u = 0, v = 0;
-      if (!IntersectTriangle(origin, dir, a, b, c, best_t, t, u, v)) continue;
-      RayHit hit;
-      hit.distance = t;
-      hit.barycentric = Eigen::Vector3d(1 - u - v, u, v);
-      hit.point = hit.barycentric[0] * a + hit.barycentric[1] * b + hit.barycentric[2] * c;
-      if (accept && !accept(tri, hit.point)) continue;
-      best_t = t;
-      Eigen::Vector3d n = (b - a).cross(c - a);
-      if (n.squaredNorm() > 0) n.normalize();
-      hit.normal = n.dot(dir) > 0 ? Eigen::Vector3d(-n) : n;
-      hit.face = tri;
-      best = hit;
-    }
+  // The hit point from the barycentrics of the face (exact on the triangle, not the ray).
+  const auto point_of = [&](const muta::RayHit& h) {
+    return ((1 - h.u - h.v) * Corner(h.face, 0) + h.u * Corner(h.face, 1) + h.v * Corner(h.face, 2))
+        .eval();
+  };
+  RayBvh::Accept filter;
+  if (accept) {
+    filter = [&](const muta::RayHit& h) { return accept(h.face, point_of(h)); };
   }
-  return best;
+  // t > 0: the smallest positive double as t_min.
+  const std::optional<muta::RayHit> h =
+      bvh_.Closest(origin, dir, std::numeric_limits<double>::denorm_min(), max_distance, filter);
+  if (!h) return std::nullopt;
+  RayHit hit;
+  hit.distance = h->t;
+  hit.face = h->face;
+  hit.barycentric = Eigen::Vector3d(1 - h->u - h->v, h->u, h->v);
+  hit.point = point_of(*h);
+  const Eigen::Vector3d a = Corner(h->face, 0);
+  Eigen::Vector3d n = (Corner(h->face, 1) - a).cross(Corner(h->face, 2) - a);
+  if (n.squaredNorm() > 0) n.normalize();
+  hit.normal = n.dot(dir) > 0 ? Eigen::Vector3d(-n) : n;
+  return hit;
 }
 
 std::optional<RayHit> PickPoint(std::span<const Vec3f> points, const Eigen::Vector3d& origin,

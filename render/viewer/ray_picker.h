@@ -1,7 +1,7 @@
 #pragma once
 // Exact ray picking on triangle meshes and point clouds (the viewer's measuring and walking
-// tools): a bounding-volume hierarchy over the triangles, ray/triangle intersection in double
-// (Möller–Trumbore), and the nearest point of a cloud within a cone around a ray.
+// tools): core's ray BVH (core/ray_bvh.h; ray/triangle intersection in double), and the nearest
+// point of a cloud within a cone around a ray.
 //
 // Frames and units: everything is in the model's world frame (z-up metres). The mesh or cloud
 // is copied: it need not outlive the picker. Queries are const and thread-safe.
@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "core/mesh.h"
+#include "core/ray_bvh.h"
 
 namespace muta::render::viewer {
 
@@ -30,14 +31,16 @@ struct RayHit {
 
 class TrianglePicker {
  public:
-  /// Builds over every face. Throws muta::Error if a face refers to a missing vertex.
+  /// Builds over every face. Throws muta::Error if a face refers to a missing vertex or uses a
+  /// non-finite vertex.
   explicit TrianglePicker(const Mesh& mesh);
 
   /// Which hits count (e.g. not those cut away by a section plane or in a hidden layer).
   using Accept = std::function<bool(std::uint32_t face, const Eigen::Vector3d& point)>;
 
   /// The nearest hit of the ray origin + t * direction with t in (0, max_distance]; both faces
-  /// of a triangle count, and only hits `accept` takes when it is set. `direction` need not be
+  /// of a triangle count (zero-area triangles never do), and only hits `accept` takes when it
+  /// is set. `direction` need not be
   /// unit length (it is normalised).
   std::optional<RayHit> Cast(const Eigen::Vector3d& origin, const Eigen::Vector3d& direction,
                              double max_distance = std::numeric_limits<double>::infinity(),
@@ -48,17 +51,9 @@ class TrianglePicker {
   std::size_t NumTriangles() const { return faces_.size() / 3; }
 
  private:
-  struct Node {
-    Eigen::Vector3f lo, hi;
-    std::uint32_t first = 0;  ///< leaf: first index into order_; inner: left child
-    std::uint32_t count = 0;  ///< leaf: triangle count; 0 = inner node (children first, first+1)
-  };
-  std::uint32_t Build(std::uint32_t begin, std::uint32_t end, std::vector<Eigen::Vector3f>& c);
-
   std::vector<Vec3f> vertices_;
   std::vector<std::uint32_t> faces_;  ///< 3 per triangle
-  std::vector<std::uint32_t> order_;  ///< triangle indices in leaf order
-  std::vector<Node> nodes_;
+  RayBvh bvh_;
 };
 
 /// The point of `points` nearest to the ray's origin among those within `cone_radians` of the

@@ -1,6 +1,6 @@
 // `muta view` as a user runs it: bad input fails clearly without a window; scripted runs under
-// Xvfb (xvfb-run) measure, annotate and take screenshots in which the model is drawn. The [gl]
-// cases skip when xvfb-run is not installed.
+// Xvfb (xvfb-run) measure, annotate and take screenshots in which the model is drawn; and the
+// viewer step that ends `muta demo`. The [gl] cases skip when xvfb-run is not installed.
 #include <cmath>
 #include <sstream>
 
@@ -208,6 +208,49 @@ TEST_CASE("a scripted muta view draws a point cloud with eye-dome lighting", "[g
   // The section at z = 1 m removes the upper two thirds of the walls.
   CHECK(cut < 0.7 * full);
   CHECK(cut > 0.01);
+}
+
+TEST_CASE("muta demo ends in the viewer when a window opens, else says why", "[gl]") {
+  // The demo's last step on an earlier run's site (--view-only runs no stage): a small site
+  // in WORKSPACE/site and a script that takes one screenshot and quits.
+  test::TempDir dir("view_demo");
+  WritePly(dir / "box.ply", LabelledBox());
+  const fs::path ws = dir / "ws";
+  const auto exported =
+      test::RunMuta({"export", "--mesh", (dir / "box.ply").string(), "-o", (ws / "site").string()});
+  INFO(exported.err);
+  REQUIRE(exported.exit_code == 0);
+  const fs::path shot = dir / "demo.png";
+  WriteJsonFile(
+      dir / "script.json",
+      {{"size", {320, 240}},
+       {"actions",
+        {{{"do", "screenshot"}, {"path", shot.string()}, {"ui", false}}, {{"do", "quit"}}}}});
+
+  // No display: a clear error naming what to do (before any window).
+  auto r = test::RunProgram("env", {"-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", MUTA_BIN, "demo",
+                                    "-w", ws.string(), "--view-only"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("xvfb-run") && Catch::Contains("stills"));
+  // No site yet: says to run the demo first.
+  r = test::RunMuta({"demo", "-w", (dir / "empty").string(), "--view-only"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("tileset.json") && Catch::Contains("muta demo -w"));
+
+  const auto xvfb = FindExecutable("xvfb-run");
+  if (!xvfb) {
+    WARN("skipped: xvfb-run is not installed");
+    return;
+  }
+  const auto viewed = test::RunProgram(
+      xvfb->string(), {"-a", "-s", "-screen 0 1280x1024x24", MUTA_BIN, "demo", "-w", ws.string(),
+                       "--view-only", "--view-script", (dir / "script.json").string()});
+  INFO(viewed.err);
+  REQUIRE(viewed.exit_code == 0);
+  CHECK_THAT(viewed.out, Catch::Contains("opening the viewer on"));
+  const Image image = ReadImage(shot);
+  CHECK(image.width == 320);
+  CHECK(DrawnFraction(image) > 0.05);
 }
 
 }  // namespace

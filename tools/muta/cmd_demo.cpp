@@ -11,11 +11,16 @@
 //   export         the site bundle (`muta export`) -> WORKSPACE/site (tiles, model.glb,
 //                  site.json);
 //   stills         pictures of the site through the streaming renderer -> WORKSPACE/stills.
-// Every stage is resumable (muta.job.json); the demo ends by printing how to open the site in
-// the viewer.
+// Every stage is resumable (muta.job.json). The demo then opens the viewer on WORKSPACE/site
+// when a window can be opened (DISPLAY or WAYLAND_DISPLAY set and GLFW creates a 4.5 context)
+// unless --no-view or --json is given; otherwise it prints where the stills are and how to
+// open the site later. --view-only skips the stages and only opens the viewer on an earlier
+// run's site.
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
+#include <string>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -32,6 +37,10 @@
 #include "reconstruct/pipeline.h"
 #include "reconstruct/restore/restore.h"
 #include "reconstruct/tiles/site_export.h"
+#include "render/gl_context.h"
+#include "render/viewer/script.h"
+#include "render/viewer/view_scene.h"
+#include "render/viewer/viewer.h"
 #include "tools/muta/command.h"
 #include "tools/muta/demo_stills.h"
 #include "tools/muta/report.h"
@@ -51,6 +60,9 @@ struct DemoOptions {
   std::uint64_t seed = 1;
   RunOptions run;
   bool json = false;
+  bool no_view = false;     // never open the viewer at the end
+  bool view_only = false;   // run no stage: only open the viewer on WORKSPACE/site
+  std::string view_script;  // a viewer script (docs/viewer.md) for the final view
 };
 
 std::vector<StageDef> DemoStages(const DemoOptions& o) {
@@ -144,6 +156,10 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
          const Mesh mesh = ReadPlyMesh(input);
          restore::RestoreOptions options;
          options.method = "auto";
+         // Weakly supported regions from the fused cloud, as `muta restore -w` does.
+         const std::optional<restore::FusedSupport> fused =
+             restore::ReadFusedSupport(ws.Path("dense"));
+         if (fused) options.damage.fused = &*fused;
          restore::RestoreResult r = restore::RestoreMesh(mesh, "dense/mesh.ply", options, progress);
          const restore::Symmetry& s = r.damage.symmetry;
          const fs::path restored = ws.Path("restore/restored.ply");
@@ -302,6 +318,43 @@ void PrintSummary(const Workspace& ws) {
   }
 }
 
+bool HaveDisplay() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  return (x11 != nullptr && x11[0] != '\0') || (wayland != nullptr && wayland[0] != '\0');
+}
+
+// The demo's last step: the viewer on WORKSPACE/site when a window can be opened; otherwise
+// says why and where the headless stills are. `required`: --view-only, where no window is an
+// error.
+int OpenSiteViewer(const fs::path& workspace, const DemoOptions& o, bool required) {
+  const fs::path site = workspace / "site";
+  MUTA_CHECK(fs::exists(site / "tileset.json"))
+      << site / "tileset.json"
+      << " does not exist: run `muta demo -w " << workspace.string()
+      << "` (without --view-only) first";
+  // The script is checked before any window opens.
+  std::optional<render::viewer::Script> script;
+  if (!o.view_script.empty()) script = render::viewer::ReadScript(o.view_script);
+  std::string reason = "DISPLAY and WAYLAND_DISPLAY are unset";
+  const bool can_view = HaveDisplay() && render::CanOpenWindow(&reason);
+  if (!can_view) {
+    MUTA_CHECK(!required) << "muta demo --view-only needs a display, and cannot open a window ("
+                          << reason << "); run it on a desktop or under xvfb-run, or look at "
+                          << workspace / "stills"
+                          << " (muta render " << site.string()
+                          << " --view NAME -o OUT.png renders more)";
+    std::printf("no viewer window (%s): the stills above show the site\n", reason.c_str());
+    return kExitOk;
+  }
+  std::printf("opening the viewer on %s (close the window to end the demo)\n", site.c_str());
+  std::fflush(stdout);
+  render::viewer::LoadedModel model = render::viewer::LoadModel(site);
+  render::viewer::RunViewer(std::move(model), render::viewer::ViewerOptions{},
+                            script ? &*script : nullptr);
+  return kExitOk;
+}
+
 }  // namespace
 
 CommandSpec DemoCommand() {
@@ -320,8 +373,19 @@ CommandSpec DemoCommand() {
         sub.add_option("--to", o->run.to, "Last stage to run");
         sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
         sub.add_flag("--json", o->json,
-                     "Print the figures (accuracy, restore, export, stills) as JSON on stdout");
+                     "Print the figures (accuracy, restore, export, stills) as JSON on stdout "
+                     "(and open no viewer)");
+        sub.add_flag("--no-view", o->no_view,
+                     "Do not open the viewer at the end, even when a display is present");
+        sub.add_flag("--view-only", o->view_only,
+                     "Run no stage: open the viewer on the site of an earlier run");
+        sub.add_option("--view-script", o->view_script,
+                       "Drive the final viewer with a JSON script (docs/viewer.md)")
+            ->check(CLI::ExistingFile);
         return [o] {
+          MUTA_CHECK(!(o->view_only && o->no_view))
+              << "muta demo: --view-only and --no-view exclude each other";
+          if (o->view_only) return OpenSiteViewer(o->workspace, *o, /*required=*/true);
           auto stages = DemoStages(*o);
           Workspace ws = Workspace::Open(o->workspace);
           ws.job().properties["quality"] = kDemoQuality;  // for report.html
@@ -336,7 +400,8 @@ CommandSpec DemoCommand() {
             return kExitOk;
           }
           PrintSummary(ws);
-          return kExitOk;
+          if (o->no_view || !fs::exists(ws.Path("site/tileset.json"))) return kExitOk;
+          return OpenSiteViewer(ws.root(), *o, /*required=*/false);
         };
       }};
 }
