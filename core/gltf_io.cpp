@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/gltf_meshopt.h"
 
 namespace muta {
 namespace fs = std::filesystem;
@@ -730,6 +731,9 @@ GlbContent ParseGlb(std::span<const std::uint8_t> bytes, const std::string& name
                     const GlbReadOptions& options) {
   ValidateContainer(bytes, name);
   CheckJsonDepth(bytes.subspan(20, LittleEndian32(&bytes[12])), name);
+  // EXT_meshopt_compression: decoded into a plain .glb first, which is then validated as any.
+  std::vector<std::uint8_t> decoded;
+  if (detail::DecodeMeshoptGlb(bytes, name, decoded)) bytes = decoded;
   const tinygltf::Model model = ParseModel(bytes, name);
   MUTA_CHECK(model.asset.version.rfind("2.", 0) == 0)
       << name << ": glTF version '" << model.asset.version << "' is not supported (expected 2.x)";

@@ -144,6 +144,8 @@ TEST_CASE("muta export: every tile and level reads back with its provenance", "[
   CHECK(std::abs(model.mesh.Area() - e.labelled.Area()) < 1e-4 * e.labelled.Area());
 }
 
+// The synth UVs repeat (material tiles, UVs beyond [0, 1]): no charts to cut, so every tile
+// keeps the whole texture (per-tile atlases: export_texture_test.cpp).
 TEST_CASE("muta export keeps a texture in every tile", "[e2e][export]") {
   const ExportedTextured& e = ExportedTexturedSite();
   const fs::path tileset_path = e.site / "tileset.json";

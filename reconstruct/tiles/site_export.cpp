@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -172,6 +173,13 @@ void SiteExportOptions::Check() const {
   MUTA_CHECK(texture_format == "jpeg" || texture_format == "png")
       << "SiteExportOptions.texture_format must be \"jpeg\" or \"png\", not \"" << texture_format
       << "\"";
+  MUTA_CHECK(tile_texture.max_size_px >= 16 && tile_texture.padding_px >= 0 &&
+             tile_texture.padding_px <= 16 && tile_texture.texel_per_error >= 0)
+      << "SiteExportOptions.tile_texture: max_size_px must be >= 16, padding_px 0..16 and "
+         "texel_per_error >= 0";
+  MUTA_CHECK(compression == "meshopt" || compression == "none")
+      << "SiteExportOptions.compression must be \"meshopt\" or \"none\", not \"" << compression
+      << "\"";
 }
 
 Json SiteExportSummary::ToJson() const {
@@ -181,7 +189,10 @@ Json SiteExportSummary::ToJson() const {
                            {"tiles", l.tiles},
                            {"triangles", l.triangles},
                            {"geometric_error_m", l.geometric_error_m},
-                           {"position_step_m", l.position_step_m}});
+                           {"position_step_m", l.position_step_m},
+                           {"texture_bytes", l.texture_bytes},
+                           {"texture_pixels", l.texture_pixels},
+                           {"texel_m", l.texel_m}});
   }
   return {{"triangles", triangles},
           {"inferred_triangles", inferred_triangles},
@@ -189,6 +200,9 @@ Json SiteExportSummary::ToJson() const {
           {"tiles", tiles},
           {"levels", levels_json},
           {"bytes", bytes},
+          {"tile_bytes", tile_bytes},
+          {"source_texel_m", source_texel_m},
+          {"source_texture_bytes", source_texture_bytes},
           {"lod_seconds", lod_seconds},
           {"write_seconds", write_seconds},
           {"total_seconds", total_seconds}};
@@ -244,17 +258,51 @@ SiteExportSummary ExportSite(const Mesh& mesh, const std::optional<Image>& textu
     level.position_step_m = QuantizationStep(extent);
   }
 
+  // Per-tile atlases cut from the source texture (tile_texture.h).
+  // A repeating texture (UVs beyond [0, 1], e.g. a material tile) has no charts to cut: every
+  // tile keeps it whole.
+  const bool atlas_uvs =
+      std::all_of(tree.mesh.uvs.begin(), tree.mesh.uvs.end(), [](const Vec2f& uv) {
+        return uv.x() >= -1e-3f && uv.x() <= 1.001f && uv.y() >= -1e-3f && uv.y() <= 1.001f;
+      });
+  std::optional<SourceTexture> source_texture;
+  if (texture && !atlas_uvs) {
+    spdlog::info("the texture repeats (UVs beyond [0, 1]): every tile keeps it whole");
+  } else if (texture) {
+    source_texture = PrepareSourceTexture(*texture, tree.mesh);
+    summary.source_texel_m = source_texture->texel_m;
+    summary.source_texture_bytes = texture_bytes.size();
+  }
+
   // Tiles, in parallel.
   std::atomic<std::uint64_t> bytes{0};
+  std::vector<std::uint64_t> tile_texture_bytes(tree.nodes.size(), 0);
+  std::vector<std::uint64_t> tile_texture_pixels(tree.nodes.size(), 0);
+  std::vector<double> tile_texel(tree.nodes.size(), 0);
   progress.Begin("tiles", tree.nodes.size(), "tiles");
   tbb::parallel_for(std::size_t{0}, tree.nodes.size(), [&](std::size_t i) {
     if (InterruptRequested()) return;
     const LodNode& node = tree.nodes[i];
     TileGlbOptions glb;
     glb.position_step_m = summary.levels[std::size_t(node.depth)].position_step_m;
-    glb.texture = texture_bytes;
     glb.texture_mime = texture_mime;
     glb.generator = generator;
+    glb.meshopt = options.compression == "meshopt";
+    TileTexture tile_texture;
+    std::vector<std::uint8_t> tile_texture_encoded;
+    if (texture && !source_texture) glb.texture = texture_bytes;
+    if (source_texture) {
+      tile_texture = BuildTileTexture(*source_texture, tree.mesh, node.faces,
+                                      node.geometric_error_m, options.tile_texture);
+      tile_texture_encoded = EncodeImage(tile_texture.image, options.texture_format);
+      glb.texture = tile_texture_encoded;
+      glb.uv_vertices = tile_texture.vertices;
+      glb.uvs = tile_texture.uvs;
+      tile_texture_bytes[i] = tile_texture_encoded.size();
+      tile_texture_pixels[i] =
+          std::uint64_t(tile_texture.image.width) * std::uint64_t(tile_texture.image.height);
+      tile_texel[i] = tile_texture.texel_m;
+    }
     const std::vector<std::uint8_t> data = EncodeTileGlb(tree, node.faces, glb);
     WriteFileAtomic(temp / TileUri(node, i - level_first[std::size_t(node.depth)]), data);
     bytes += data.size();
@@ -262,6 +310,13 @@ SiteExportSummary ExportSite(const Mesh& mesh, const std::optional<Image>& textu
   });
   CheckInterrupted();
   progress.End();
+  summary.tile_bytes = bytes;
+  for (std::size_t i = 0; i < tree.nodes.size(); ++i) {
+    SiteLevelFigures& level = summary.levels[std::size_t(tree.nodes[i].depth)];
+    level.texture_bytes += tile_texture_bytes[i];
+    level.texture_pixels += tile_texture_pixels[i];
+    level.texel_m = std::max(level.texel_m, tile_texel[i]);
+  }
 
   // tileset.json, built bottom-up so that children are ready before their parent.
   std::vector<Json> tiles(tree.nodes.size());
@@ -352,6 +407,7 @@ SiteExportSummary ExportSite(const Mesh& mesh, const std::optional<Image>& textu
        {{"depth", depth},
         {"tiles", tree.nodes.size()},
         {"refine", "REPLACE"},
+        {"compression", options.compression},
         {"max_leaf_triangles", options.lod.max_leaf_triangles},
         {"lod_error_m", options.lod.lod_error_m},
         {"provenance_groups", tree.groups.size()},

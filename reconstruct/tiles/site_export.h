@@ -23,6 +23,7 @@
 #include "core/json.h"
 #include "core/mesh.h"
 #include "reconstruct/tiles/lod_tree.h"
+#include "reconstruct/tiles/tile_texture.h"
 
 namespace muta {
 class Progress;
@@ -39,6 +40,11 @@ struct SiteExportOptions {
   bool write_model = true;
   /// Encoding of the base colour texture in the .glb files: "jpeg" or "png".
   std::string texture_format = "jpeg";
+  /// Geometry compression of the tiles: "meshopt" (EXT_meshopt_compression, required) or
+  /// "none". model.glb is never compressed (Blender and Sketchfab read it as is).
+  std::string compression = "meshopt";
+  /// Per-tile texture atlases (reconstruct/tiles/tile_texture.h): texel size per level, cap.
+  TileTextureOptions tile_texture;
   /// The model has no metric scale (muta.job.json property "unscaled"); recorded in site.json.
   bool unscaled = false;
   /// The input the model came from, recorded in site.json (informative; may be empty).
@@ -51,8 +57,11 @@ struct SiteLevelFigures {
   int depth = 0;
   std::size_t tiles = 0;
   std::size_t triangles = 0;
-  double geometric_error_m = 0;  ///< largest among the level's tiles
-  double position_step_m = 0;    ///< quantisation grid of the level's tiles
+  double geometric_error_m = 0;     ///< largest among the level's tiles
+  double position_step_m = 0;       ///< quantisation grid of the level's tiles
+  std::uint64_t texture_bytes = 0;  ///< encoded per-tile atlases of the level (0: untextured)
+  std::uint64_t texture_pixels = 0;
+  double texel_m = 0;  ///< largest texel size among the level's tiles
 };
 
 struct SiteExportSummary {
@@ -60,10 +69,13 @@ struct SiteExportSummary {
   std::size_t inferred_triangles = 0;  ///< of the input, any inferred class
   std::size_t groups = 0;              ///< provenance groups
   std::size_t tiles = 0;
-  std::vector<SiteLevelFigures> levels;  ///< depth 0 (root) first
-  std::uint64_t bytes = 0;               ///< of all files written
-  double lod_seconds = 0;                ///< tiling + simplification
-  double write_seconds = 0;              ///< encoding + writing
+  std::vector<SiteLevelFigures> levels;    ///< depth 0 (root) first
+  std::uint64_t bytes = 0;                 ///< of all files written
+  std::uint64_t tile_bytes = 0;            ///< of the tiles
+  double source_texel_m = 0;               ///< of the input texture (0: untextured)
+  std::uint64_t source_texture_bytes = 0;  ///< the input texture, encoded once
+  double lod_seconds = 0;                  ///< tiling + simplification
+  double write_seconds = 0;                ///< encoding + writing
   double total_seconds = 0;
   Json ToJson() const;
 };

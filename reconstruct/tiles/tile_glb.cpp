@@ -65,11 +65,52 @@ class Bin {
   int Add(const std::vector<T>& v, int target, std::size_t stride = 0) {
     return Add(v.data(), v.size() * sizeof(T), target, stride);
   }
+  // EXT_meshopt_compression: `count` vertices of `stride` bytes (ATTRIBUTES), compressed into
+  // the BIN chunk; the view itself lies in the fallback buffer 1.
+  int AddCompressedVertices(const void* data, std::size_t count, std::size_t stride) {
+    std::vector<std::uint8_t> encoded(meshopt_encodeVertexBufferBound(count, stride));
+    encoded.resize(meshopt_encodeVertexBuffer(encoded.data(), encoded.size(), data, count, stride));
+    MUTA_INTERNAL_CHECK(!encoded.empty());
+    return AddCompressed(encoded, count, stride, kArrayBuffer, "ATTRIBUTES", true);
+  }
+  template <typename T>
+  int AddCompressedVertices(const std::vector<T>& v, std::size_t stride) {
+    return AddCompressedVertices(v.data(), v.size() * sizeof(T) / stride, stride);
+  }
+  // Triangle list indices (TRIANGLES), stored as `index_size` (2 or 4) bytes each.
+  int AddCompressedTriangles(const std::vector<std::uint32_t>& indices, std::size_t vertices,
+                             std::size_t index_size) {
+    std::vector<std::uint8_t> encoded(meshopt_encodeIndexBufferBound(indices.size(), vertices));
+    encoded.resize(
+        meshopt_encodeIndexBuffer(encoded.data(), encoded.size(), indices.data(), indices.size()));
+    MUTA_INTERNAL_CHECK(!encoded.empty());
+    return AddCompressed(encoded, indices.size(), index_size, kElementArrayBuffer, "TRIANGLES",
+                         false);
+  }
   std::vector<std::uint8_t>& bytes() { return bytes_; }
+  std::size_t fallback_bytes() const { return fallback_; }
 
  private:
+  int AddCompressed(const std::vector<std::uint8_t>& encoded, std::size_t count, std::size_t stride,
+                    int target, const char* mode, bool with_stride) {
+    bytes_.resize((bytes_.size() + 7) & ~std::size_t{7}, 0);
+    const std::size_t offset = bytes_.size();
+    bytes_.insert(bytes_.end(), encoded.begin(), encoded.end());
+    fallback_ = (fallback_ + 7) & ~std::size_t{7};
+    OJson view = {{"buffer", 1}, {"byteOffset", fallback_}, {"byteLength", count * stride}};
+    if (with_stride) view["byteStride"] = stride;
+    view["target"] = target;
+    view["extensions"]["EXT_meshopt_compression"] = {
+        {"buffer", 0},          {"byteOffset", offset}, {"byteLength", encoded.size()},
+        {"byteStride", stride}, {"mode", mode},         {"count", count}};
+    fallback_ += count * stride;
+    views_.push_back(std::move(view));
+    return static_cast<int>(views_.size()) - 1;
+  }
+
   OJson& views_;
   std::vector<std::uint8_t> bytes_;
+  std::size_t fallback_ = 0;  // byteLength of the fallback buffer
 };
 
 void AppendLE32(std::vector<std::uint8_t>& out, std::uint32_t v) {
@@ -164,6 +205,16 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
   for (const Face& f : faces)
     indices.insert(indices.end(), {local(f[0]), local(f[1]), local(f[2])});
   meshopt_optimizeVertexCache(indices.data(), indices.data(), indices.size(), n);
+  {  // vertices in first-use order (compresses better, fetches faster)
+    std::vector<std::uint32_t> remap(n);
+    meshopt_optimizeVertexFetchRemap(remap.data(), indices.data(), indices.size(), n);
+    std::vector<std::uint32_t> reordered(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (remap[i] != ~0u) reordered[remap[i]] = used[i];
+    }
+    used = std::move(reordered);
+    meshopt_remapIndexBuffer(indices.data(), indices.data(), indices.size(), remap.data());
+  }
 
   // Feature IDs: one row per group present in the tile.
   std::vector<std::uint32_t> rows;  // group ids, sorted
@@ -175,11 +226,15 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
   OJson root;
   root["asset"] = {{"version", "2.0"}, {"generator", options.generator}};
   OJson used_ext = OJson::array();
+  OJson required_ext = OJson::array();
   if (options.quantize_positions) used_ext.push_back("KHR_mesh_quantization");
+  if (options.meshopt) used_ext.push_back("EXT_meshopt_compression");
   used_ext.push_back("EXT_mesh_features");
   used_ext.push_back("EXT_structural_metadata");
   root["extensionsUsed"] = used_ext;
-  if (options.quantize_positions) root["extensionsRequired"] = {"KHR_mesh_quantization"};
+  if (options.quantize_positions) required_ext.push_back("KHR_mesh_quantization");
+  if (options.meshopt) required_ext.push_back("EXT_meshopt_compression");
+  if (!required_ext.empty()) root["extensionsRequired"] = required_ext;
   root["scene"] = 0;
   root["scenes"] = OJson::array({{{"nodes", {0}}}});
 
@@ -191,6 +246,12 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
   // y-up file frame: (x, y, z) -> (x, z, -y), in double (exact for float input).
   auto to_file = [](const Vec3f& v) {
     return Eigen::Vector3d(double(v.x()), double(v.z()), -double(v.y()));
+  };
+
+  // Vertex attributes: `stride` bytes per vertex, tightly packed in `v`.
+  auto add_vertices = [&](const auto& v, std::size_t stride) {
+    if (options.meshopt) return bin.AddCompressedVertices(v, stride);
+    return bin.Add(v, kArrayBuffer, stride);
   };
 
   OJson node = {{"mesh", 0}};
@@ -221,7 +282,7 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
           qmax[std::size_t(a)] = std::max(qmax[std::size_t(a)], ki);
         }
       }
-      const int view = bin.Add(q, kArrayBuffer, 8);
+      const int view = add_vertices(q, 8);
       OJson a = Accessor(view, kUnsignedShort, n, "VEC3");
       a["min"] = {qmin[0], qmin[1], qmin[2]};
       a["max"] = {qmax[0], qmax[1], qmax[2]};
@@ -240,7 +301,7 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
         fhi = fhi.cwiseMax(p);
         values.insert(values.end(), {p.x(), p.y(), p.z()});
       }
-      const int view = bin.Add(values, kArrayBuffer);
+      const int view = add_vertices(values, 12);
       OJson a = Accessor(view, kFloat, n, "VEC3");
       a["min"] = {double(flo.x()), double(flo.y()), double(flo.z())};
       a["max"] = {double(fhi.x()), double(fhi.y()), double(fhi.z())};
@@ -263,7 +324,7 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
           values[4 * i + std::size_t(a)] = static_cast<std::int8_t>(std::lround(v[a] * 127.0));
         }
       }
-      const int view = bin.Add(values, kArrayBuffer, 4);
+      const int view = add_vertices(values, 4);
       OJson a = Accessor(view, kByte, n, "VEC3");
       a["normalized"] = true;
       attributes["NORMAL"] = accessors.size();
@@ -275,7 +336,7 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
         const Eigen::Vector3d v = unit(g);
         values.insert(values.end(), {float(v.x()), float(v.y()), float(v.z())});
       }
-      const int view = bin.Add(values, kArrayBuffer);
+      const int view = add_vertices(values, 12);
       attributes["NORMAL"] = accessors.size();
       accessors.push_back(Accessor(view, kFloat, n, "VEC3"));
     }
@@ -288,7 +349,7 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
       const Color3u8& c = mesh.colors[g];
       values.insert(values.end(), {table[c[0]], table[c[1]], table[c[2]], std::uint16_t{65535}});
     }
-    const int view = bin.Add(values, kArrayBuffer);
+    const int view = add_vertices(values, 8);
     OJson a = Accessor(view, kUnsignedShort, n, "VEC4");
     a["normalized"] = true;
     attributes["COLOR_0"] = accessors.size();
@@ -298,9 +359,17 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
   if (!mesh.uvs.empty()) {  // glTF's v runs down from the top of the image
     std::vector<float> values;
     values.reserve(n * 2);
-    for (std::uint32_t g : used)
-      values.insert(values.end(), {mesh.uvs[g].x(), 1.0f - mesh.uvs[g].y()});
-    const int view = bin.Add(values, kArrayBuffer);
+    MUTA_INTERNAL_CHECK(options.uv_vertices.size() == options.uvs.size());
+    for (std::uint32_t g : used) {
+      Vec2f uv = mesh.uvs[g];
+      if (!options.uv_vertices.empty()) {
+        const auto it = std::lower_bound(options.uv_vertices.begin(), options.uv_vertices.end(), g);
+        MUTA_INTERNAL_CHECK(it != options.uv_vertices.end() && *it == g);
+        uv = options.uvs[std::size_t(it - options.uv_vertices.begin())];
+      }
+      values.insert(values.end(), {uv.x(), 1.0f - uv.y()});
+    }
+    const int view = add_vertices(values, 8);
     attributes["TEXCOORD_0"] = accessors.size();
     accessors.push_back(Accessor(view, kFloat, n, "VEC2"));
   }
@@ -316,17 +385,19 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
         std::memcpy(&values[4 * i], &row, 2);
       }
     }
-    const int view = bin.Add(values, kArrayBuffer, 4);
+    const int view = add_vertices(values, 4);
     attributes["_FEATURE_ID_0"] = accessors.size();
     accessors.push_back(Accessor(view, small ? kUnsignedByte : kUnsignedShort, n, "SCALAR"));
   }
   std::size_t indices_accessor = accessors.size();
   if (n <= 65536) {
     std::vector<std::uint16_t> small(indices.begin(), indices.end());
-    const int view = bin.Add(small, kElementArrayBuffer);
+    const int view = options.meshopt ? bin.AddCompressedTriangles(indices, n, 2)
+                                     : bin.Add(small, kElementArrayBuffer);
     accessors.push_back(Accessor(view, kUnsignedShort, small.size(), "SCALAR"));
   } else {
-    const int view = bin.Add(indices, kElementArrayBuffer);
+    const int view = options.meshopt ? bin.AddCompressedTriangles(indices, n, 4)
+                                     : bin.Add(indices, kElementArrayBuffer);
     accessors.push_back(Accessor(view, kUnsignedInt, indices.size(), "SCALAR"));
   }
 
@@ -379,6 +450,11 @@ std::vector<std::uint8_t> EncodeTileGlb(const LodTree& tree, std::span<const Fac
   std::vector<std::uint8_t>& bytes = bin.bytes();
   bytes.resize((bytes.size() + 3) & ~std::size_t{3}, 0);
   root["buffers"] = OJson::array({{{"byteLength", bytes.size()}}});
+  if (options.meshopt) {  // the data-less fallback buffer of the compressed views
+    root["buffers"].push_back(
+        {{"byteLength", std::max<std::size_t>(bin.fallback_bytes(), 4)},
+         {"extensions", {{"EXT_meshopt_compression", {{"fallback", true}}}}}});
+  }
   return Assemble(root, bytes);
 }
 

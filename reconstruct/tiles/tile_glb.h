@@ -12,7 +12,8 @@
 // two) whose origin is a multiple of the step, dequantised by the node's translation and
 // scale; so tiles quantised with the same step place a shared vertex at bit-identical
 // coordinates. NORMAL is normalized BYTE when quantised, else FLOAT; COLOR_0 normalized
-// UNSIGNED_SHORT RGBA (linear); TEXCOORD_0 FLOAT. Buffer views are 8-byte aligned.
+// UNSIGNED_SHORT RGBA (linear); TEXCOORD_0 FLOAT. Buffer views are 8-byte aligned. Vertices are
+// in first-use order of the (vertex-cache optimised) triangles, which suits meshopt's codecs.
 
 #include <cstdint>
 #include <span>
@@ -31,7 +32,15 @@ struct TileGlbOptions {
   /// An encoded base colour image (JPEG or PNG) used with the mesh's UVs; empty = none.
   std::span<const std::uint8_t> texture;
   std::string texture_mime = "image/jpeg";
+  /// Per-tile UVs replacing mesh.uvs (a per-tile atlas): `uv_vertices` sorted global vertex
+  /// indices covering every vertex of the faces, `uvs` parallel. Empty = mesh.uvs.
+  std::span<const std::uint32_t> uv_vertices;
+  std::span<const Vec2f> uvs;
   std::string generator = "Muta";
+  /// Compress vertex attributes and indices with EXT_meshopt_compression (required; the
+  /// uncompressed views live in a data-less fallback buffer 1). Metadata tables and the image
+  /// stay uncompressed.
+  bool meshopt = false;
 };
 
 /// The smallest power of two `s` with extent / s <= 65000 (extent in metres, > 0).

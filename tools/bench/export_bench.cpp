@@ -1,5 +1,6 @@
 // Site bundle export speed (DESIGN target: LOD build for 10 M triangles <= 60 s on 2 cores).
 //   export_bench MESH.ply SUBDIVISIONS OUT_SITE [--tile-triangles N] [--no-model]
+//                [--compress meshopt|none]
 // Reads MESH (e.g. `muta synth --scene pagoda --storeys 9 --gt-only`'s gt/mesh.ply), splits
 // every triangle into 4 (edge midpoints, shared between neighbours) SUBDIVISIONS times, labels
 // every 5th part inferred:symmetry, then times BuildLodTree and the whole ExportSite. Prints
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr,
                  "usage: export_bench MESH.ply SUBDIVISIONS OUT_SITE [--tile-triangles N] "
-                 "[--no-model]\n");
+                 "[--no-model] [--compress meshopt|none]\n");
     return 2;
   }
   spdlog::set_level(spdlog::level::warn);  // stdout is the JSON result
@@ -42,6 +43,8 @@ int main(int argc, char** argv) {
         options.lod.max_leaf_triangles = std::stoul(argv[++i]);
       } else if (arg == "--no-model") {
         options.write_model = false;
+      } else if (arg == "--compress" && i + 1 < argc) {
+        options.compression = argv[++i];
       } else {
         MUTA_FAIL << "unknown option " << arg;
       }

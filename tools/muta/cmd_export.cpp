@@ -93,7 +93,8 @@ Json OptionsJson(const reconstruct::SiteExportOptions& o) {
           {"reduction", o.lod.reduction},
           {"confidence_steps", o.lod.confidence_steps},
           {"write_model", o.write_model},
-          {"texture_format", o.texture_format}};
+          {"texture_format", o.texture_format},
+          {"compression", o.compression}};
 }
 
 int ExportMesh(ExportArgs& a) {
@@ -191,6 +192,11 @@ CommandSpec ExportCommand() {
             ->capture_default_str();
         sub.add_option("--texture-format", o.texture_format, "Texture encoding: jpeg or png")
             ->check(CLI::IsMember({"jpeg", "png"}))
+            ->capture_default_str();
+        sub.add_option("--compress", o.compression,
+                       "Geometry compression of the tiles: meshopt (EXT_meshopt_compression) or "
+                       "none; model.glb stays uncompressed for Blender and Sketchfab")
+            ->check(CLI::IsMember({"meshopt", "none"}))
             ->capture_default_str();
         sub.add_flag("--no-model", a->no_model, "Do not write the single-file model.glb");
         sub.add_flag("--force", a->run.force, "With -w: export even when the bundle is up to date");
