@@ -1,6 +1,7 @@
 // muta xr: the OpenXR viewer (docs/xr.md).
 //   muta xr PATH [--frames N] [--highlight-inferred] [--hide-inferred] [--graphics auto|xlib|egl]
 //                [--start X,Y,Z] [--yaw DEG] [--scale N] [--snap-turn DEG] [--complete-tiles]
+//                [--smooth-locomotion] [--move-speed M/S] [--vignette 0..1] [--surface-height M]
 //                [--log FILE.jsonl]
 // PATH is a site bundle folder (or its tileset.json), a .ply mesh or point cloud, or a .glb mesh.
 #include <cstdio>
@@ -28,6 +29,10 @@ struct XrArgs {
   double scale = 1;
   double snap_turn_deg = 30;
   bool complete_tiles = false;
+  bool smooth_locomotion = false;
+  double move_speed_mps = 2.0;
+  double vignette = 0.7;
+  double surface_height_m = 0.75;
   std::string log;
 };
 
@@ -54,6 +59,10 @@ int RunXr(const XrArgs& args) {
   options.scale = args.scale;
   options.snap_turn_deg = args.snap_turn_deg;
   options.complete_tiles = args.complete_tiles;
+  options.smooth_locomotion = args.smooth_locomotion;
+  options.move_speed_mps = args.move_speed_mps;
+  options.vignette = args.vignette;
+  options.surface_height_m = args.surface_height_m;
   options.log_path = args.log;
   const xr::XrRunSummary s = xr::RunXrViewer(args.path, options);
   spdlog::info(
@@ -103,6 +112,23 @@ CommandSpec XrCommand() {
             sub.add_flag("--complete-tiles", o->complete_tiles,
                          "Wait every frame until each eye's tiles are loaded (screenshots, "
                          "tests; a headset would stutter)");
+            sub.add_flag("--smooth-locomotion", o->smooth_locomotion,
+                         "The left thumbstick moves you continuously (with a comfort "
+                         "vignette); teleport and snap turn stay on the right hand");
+            sub.add_option("--move-speed", o->move_speed_mps,
+                           "Smooth locomotion speed at full deflection, metres per second")
+                ->check(CLI::Range(0.1, 10.0))
+                ->capture_default_str();
+            sub.add_option("--vignette", o->vignette,
+                           "Comfort vignette while moving smoothly: 0 (off) to 1 (periphery "
+                           "black)")
+                ->check(CLI::Range(0.0, 1.0))
+                ->capture_default_str();
+            sub.add_option("--surface-height", o->surface_height_m,
+                           "AR: the model stands on a surface this high above the floor, "
+                           "metres (0 = the floor)")
+                ->check(CLI::Range(0.0, 2.0))
+                ->capture_default_str();
             sub.add_option("--log", o->log,
                            "Write session states, per-frame poses, timings and events as JSON "
                            "lines to this file");

@@ -1,5 +1,6 @@
 #include "xr/app/input.h"
 
+#include <array>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -7,10 +8,51 @@
 namespace muta::xr {
 namespace {
 
-struct Binding {
-  XrAction action;
-  std::string path;
+/// The inputs (below /user/hand/<hand>/input/) one interaction profile offers for each action;
+/// nullptr where it has none. Poses (aim/pose, grip/pose) are bound for every profile.
+struct ProfileInputs {
+  const char* profile;
+  const char* teleport;
+  const char* turn;
+  const char* grab;
+  std::array<const char*, 2> toggle;  ///< left, right
+  const char* move;                   ///< left hand only
 };
+
+constexpr std::array<ProfileInputs, 5> kProfiles = {{
+    {"/interaction_profiles/khr/simple_controller",
+     "select/click",
+     nullptr,
+     nullptr,
+     {"menu/click", "menu/click"},
+     nullptr},
+    {"/interaction_profiles/oculus/touch_controller",
+     "thumbstick/y",
+     "thumbstick/x",
+     "squeeze/value",
+     {"x/click", "a/click"},
+     "thumbstick"},
+    {"/interaction_profiles/valve/index_controller",
+     "thumbstick/y",
+     "thumbstick/x",
+     "squeeze/value",
+     {"a/click", "a/click"},
+     "thumbstick"},
+    {"/interaction_profiles/htc/vive_controller",
+     "trackpad/click",
+     "trackpad/x",
+     "squeeze/click",
+     {"menu/click", "menu/click"},
+     "trackpad"},
+    {"/interaction_profiles/microsoft/motion_controller",
+     "thumbstick/y",
+     "thumbstick/x",
+     "squeeze/click",
+     {"menu/click", "menu/click"},
+     "thumbstick"},
+}};
+
+constexpr std::array<const char*, 2> kHands = {"left", "right"};
 
 }  // namespace
 
@@ -42,70 +84,26 @@ XrInput::XrInput(XrInstance instance) : instance_(instance) {
   make("turn", "Snap turn", XR_ACTION_TYPE_FLOAT_INPUT, &turn_);
   make("grab", "Grab the model", XR_ACTION_TYPE_FLOAT_INPUT, &grab_);
   make("toggle_inferred", "Show or hide inferred parts", XR_ACTION_TYPE_BOOLEAN_INPUT, &toggle_);
+  make("move", "Move (smooth locomotion)", XR_ACTION_TYPE_VECTOR2F_INPUT, &move_);
 
-  const auto both = [&](std::vector<Binding>& out, XrAction action, const std::string& input) {
-    for (const char* hand : {"left", "right"}) {
-      out.push_back({action, std::string("/user/hand/") + hand + "/input/" + input});
-    }
-  };
-  const auto poses = [&](std::vector<Binding>& out) {
-    both(out, aim_, "aim/pose");
-    both(out, grip_, "grip/pose");
-  };
-  struct Profile {
-    const char* path;
-    std::vector<Binding> bindings;
-  };
-  std::vector<Profile> profiles;
-  {
-    Profile p{"/interaction_profiles/khr/simple_controller", {}};
-    poses(p.bindings);
-    both(p.bindings, teleport_, "select/click");
-    both(p.bindings, toggle_, "menu/click");
-    profiles.push_back(std::move(p));
-  }
-  {
-    Profile p{"/interaction_profiles/oculus/touch_controller", {}};
-    poses(p.bindings);
-    both(p.bindings, teleport_, "thumbstick/y");
-    both(p.bindings, turn_, "thumbstick/x");
-    both(p.bindings, grab_, "squeeze/value");
-    p.bindings.push_back({toggle_, "/user/hand/right/input/a/click"});
-    p.bindings.push_back({toggle_, "/user/hand/left/input/x/click"});
-    profiles.push_back(std::move(p));
-  }
-  {
-    Profile p{"/interaction_profiles/valve/index_controller", {}};
-    poses(p.bindings);
-    both(p.bindings, teleport_, "thumbstick/y");
-    both(p.bindings, turn_, "thumbstick/x");
-    both(p.bindings, grab_, "squeeze/value");
-    both(p.bindings, toggle_, "a/click");
-    profiles.push_back(std::move(p));
-  }
-  {
-    Profile p{"/interaction_profiles/htc/vive_controller", {}};
-    poses(p.bindings);
-    both(p.bindings, teleport_, "trackpad/click");
-    both(p.bindings, turn_, "trackpad/x");
-    both(p.bindings, grab_, "squeeze/click");
-    both(p.bindings, toggle_, "menu/click");
-    profiles.push_back(std::move(p));
-  }
-  {
-    Profile p{"/interaction_profiles/microsoft/motion_controller", {}};
-    poses(p.bindings);
-    both(p.bindings, teleport_, "thumbstick/y");
-    both(p.bindings, turn_, "thumbstick/x");
-    both(p.bindings, grab_, "squeeze/click");
-    both(p.bindings, toggle_, "menu/click");
-    profiles.push_back(std::move(p));
-  }
-  for (const Profile& profile : profiles) {
+  for (const ProfileInputs& profile : kProfiles) {
     std::vector<XrActionSuggestedBinding> suggested;
-    for (const Binding& b : profile.bindings) suggested.push_back({b.action, Path(b.path.c_str())});
+    for (int hand = 0; hand < 2; ++hand) {
+      const auto bind = [&](XrAction action, const char* input) {
+        if (input == nullptr) return;
+        const std::string path = std::string("/user/hand/") + kHands[hand] + "/input/" + input;
+        suggested.push_back({action, Path(path.c_str())});
+      };
+      bind(aim_, "aim/pose");
+      bind(grip_, "grip/pose");
+      bind(teleport_, profile.teleport);
+      bind(turn_, profile.turn);
+      bind(grab_, profile.grab);
+      bind(toggle_, profile.toggle[hand]);
+      if (hand == 0) bind(move_, profile.move);
+    }
     XrInteractionProfileSuggestedBinding info{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING};
-    info.interactionProfile = Path(profile.path);
+    info.interactionProfile = Path(profile.profile);
     info.countSuggestedBindings = static_cast<uint32_t>(suggested.size());
     info.suggestedBindings = suggested.data();
     MUTA_XR_CHECK(xrSuggestInteractionProfileBindings(instance_, &info));
@@ -145,6 +143,58 @@ void XrInput::Detach() {
   session_ = XR_NULL_HANDLE;
 }
 
+std::optional<TrackedPose> XrInput::Locate(XrSpace space, XrAction action, XrPath hand,
+                                           XrSpace base, XrTime time) const {
+  XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
+  get.action = action;
+  get.subactionPath = hand;
+  XrActionStatePose state{XR_TYPE_ACTION_STATE_POSE};
+  MUTA_XR_CHECK(xrGetActionStatePose(session_, &get, &state));
+  if (!state.isActive) return std::nullopt;
+  XrSpaceLocation location{XR_TYPE_SPACE_LOCATION};
+  MUTA_XR_CHECK(xrLocateSpace(space, base, time, &location));
+  const XrSpaceLocationFlags need =
+      XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;
+  if ((location.locationFlags & need) != need) return std::nullopt;
+  const XrPosef& p = location.pose;
+  TrackedPose pose;
+  pose.position = {p.position.x, p.position.y, p.position.z};
+  pose.orientation =
+      Eigen::Quaterniond(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)
+          .normalized();
+  return pose;
+}
+
+float XrInput::Value(XrAction action, XrPath hand, bool* active) const {
+  XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
+  get.action = action;
+  get.subactionPath = hand;
+  XrActionStateFloat state{XR_TYPE_ACTION_STATE_FLOAT};
+  MUTA_XR_CHECK(xrGetActionStateFloat(session_, &get, &state));
+  if (state.isActive) *active = true;
+  return state.isActive ? state.currentState : 0.0f;
+}
+
+HandInput XrInput::ReadHand(int hand, XrSpace base, XrTime time) const {
+  HandInput h;
+  const XrPath path = hand_paths_[hand];
+  h.aim = Locate(aim_spaces_[hand], aim_, path, base, time);
+  h.grip = Locate(grip_spaces_[hand], grip_, path, base, time);
+  h.active = h.aim.has_value() || h.grip.has_value();
+  h.teleport = Value(teleport_, path, &h.active);
+  h.turn = Value(turn_, path, &h.active);
+  h.grab = Value(grab_, path, &h.active);
+  if (hand == 0) {
+    XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
+    get.action = move_;
+    get.subactionPath = path;
+    XrActionStateVector2f move{XR_TYPE_ACTION_STATE_VECTOR2F};
+    MUTA_XR_CHECK(xrGetActionStateVector2f(session_, &get, &move));
+    if (move.isActive) h.move = {move.currentState.x, move.currentState.y};
+  }
+  return h;
+}
+
 InputFrame XrInput::Sync(XrSpace base, XrTime time) {
   InputFrame frame;
   XrActiveActionSet active_set{set_, XR_NULL_PATH};
@@ -152,46 +202,7 @@ InputFrame XrInput::Sync(XrSpace base, XrTime time) {
   sync.countActiveActionSets = 1;
   sync.activeActionSets = &active_set;
   if (MUTA_XR_CHECK(xrSyncActions(session_, &sync)) == XR_SESSION_NOT_FOCUSED) return frame;
-
-  const auto locate = [&](XrSpace space, XrAction action,
-                          XrPath hand) -> std::optional<TrackedPose> {
-    XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
-    get.action = action;
-    get.subactionPath = hand;
-    XrActionStatePose state{XR_TYPE_ACTION_STATE_POSE};
-    MUTA_XR_CHECK(xrGetActionStatePose(session_, &get, &state));
-    if (!state.isActive) return std::nullopt;
-    XrSpaceLocation location{XR_TYPE_SPACE_LOCATION};
-    MUTA_XR_CHECK(xrLocateSpace(space, base, time, &location));
-    const XrSpaceLocationFlags need =
-        XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;
-    if ((location.locationFlags & need) != need) return std::nullopt;
-    const XrPosef& p = location.pose;
-    TrackedPose pose;
-    pose.position = {p.position.x, p.position.y, p.position.z};
-    pose.orientation =
-        Eigen::Quaterniond(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)
-            .normalized();
-    return pose;
-  };
-  const auto value = [&](XrAction action, XrPath hand, bool* active) {
-    XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
-    get.action = action;
-    get.subactionPath = hand;
-    XrActionStateFloat state{XR_TYPE_ACTION_STATE_FLOAT};
-    MUTA_XR_CHECK(xrGetActionStateFloat(session_, &get, &state));
-    if (state.isActive) *active = true;
-    return state.isActive ? state.currentState : 0.0f;
-  };
-  for (int hand = 0; hand < 2; ++hand) {
-    HandInput& h = frame.hands[hand];
-    h.aim = locate(aim_spaces_[hand], aim_, hand_paths_[hand]);
-    h.grip = locate(grip_spaces_[hand], grip_, hand_paths_[hand]);
-    h.active = h.aim.has_value() || h.grip.has_value();
-    h.teleport = value(teleport_, hand_paths_[hand], &h.active);
-    h.turn = value(turn_, hand_paths_[hand], &h.active);
-    h.grab = value(grab_, hand_paths_[hand], &h.active);
-  }
+  for (int hand = 0; hand < 2; ++hand) frame.hands[hand] = ReadHand(hand, base, time);
   XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
   get.action = toggle_;
   XrActionStateBoolean toggle{XR_TYPE_ACTION_STATE_BOOLEAN};

@@ -9,6 +9,8 @@
 //   turn             –           thumbstick x         trackpad x        thumbstick x
 //   grab (2 hands)   –           squeeze              squeeze           squeeze
 //   toggle inferred  menu        A / X (touch), A     menu              menu
+//   move (smooth     –           left thumbstick      left trackpad     left thumbstick
+//     locomotion)
 //   aim, grip pose   aim/grip    aim/grip             aim/grip          aim/grip
 
 #include <array>
@@ -24,9 +26,10 @@ struct HandInput {
   bool active = false;  ///< some action of this hand is bound and active
   std::optional<TrackedPose> aim;
   std::optional<TrackedPose> grip;
-  float teleport = 0;  ///< 0..1 (thumbstick up, or a click)
-  float turn = 0;      ///< -1..1 (thumbstick or trackpad x; + = right)
-  float grab = 0;      ///< 0..1 (squeeze)
+  float teleport = 0;                              ///< 0..1 (thumbstick up, or a click)
+  float turn = 0;                                  ///< -1..1 (thumbstick or trackpad x; + = right)
+  float grab = 0;                                  ///< 0..1 (squeeze)
+  Eigen::Vector2f move = Eigen::Vector2f::Zero();  ///< -1..1 (x right, y forward); left hand
 };
 
 struct InputFrame {
@@ -52,11 +55,17 @@ class XrInput {
 
  private:
   XrPath Path(const char* text) const;
+  /// One hand's poses and values (after xrSyncActions).
+  HandInput ReadHand(int hand, XrSpace base, XrTime time) const;
+  std::optional<TrackedPose> Locate(XrSpace space, XrAction action, XrPath hand, XrSpace base,
+                                    XrTime time) const;
+  float Value(XrAction action, XrPath hand, bool* active) const;
   XrInstance instance_;
   XrSession session_ = XR_NULL_HANDLE;
   XrActionSet set_ = XR_NULL_HANDLE;
   XrAction aim_ = XR_NULL_HANDLE, grip_ = XR_NULL_HANDLE, teleport_ = XR_NULL_HANDLE,
-           turn_ = XR_NULL_HANDLE, grab_ = XR_NULL_HANDLE, toggle_ = XR_NULL_HANDLE;
+           turn_ = XR_NULL_HANDLE, grab_ = XR_NULL_HANDLE, toggle_ = XR_NULL_HANDLE,
+           move_ = XR_NULL_HANDLE;
   std::array<XrPath, 2> hand_paths_{};
   std::array<XrSpace, 2> aim_spaces_{}, grip_spaces_{};
 };

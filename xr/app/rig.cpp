@@ -87,6 +87,26 @@ void Rig::Turn(const TrackedPose& head, double angle_rad) {
   translation_ = head_world - scale_ * (Rotation() * head.position);
 }
 
+Eigen::Vector3d SmoothMoveOffset(const Rig& rig, const TrackedPose& head,
+                                 const Eigen::Vector2d& stick, double speed_mps, double dt_s,
+                                 double dead_zone) {
+  const double deflection = stick.norm();
+  if (!(deflection > dead_zone) || !(dt_s > 0)) return Eigen::Vector3d::Zero();
+  const Eigen::Vector2d s = deflection > 1 ? Eigen::Vector2d(stick / deflection) : stick;
+  // The heading: where the head looks, on the floor; looking straight down or up, where the
+  // top of the head points instead.
+  Eigen::Vector3d forward = rig.DirectionToWorld(head.orientation * -Eigen::Vector3d::UnitZ());
+  forward.z() = 0;
+  if (forward.norm() < 1e-3) {
+    forward = rig.DirectionToWorld(head.orientation * Eigen::Vector3d::UnitY());
+    forward.z() = 0;
+  }
+  if (forward.norm() < 1e-9) return Eigen::Vector3d::Zero();
+  forward.normalize();
+  const Eigen::Vector3d right(forward.y(), -forward.x(), 0);
+  return (s.y() * forward + s.x() * right) * (speed_mps * dt_s * rig.scale());
+}
+
 void TwoHandGrab::Begin(const Rig& rig, const Eigen::Vector3d& left, const Eigen::Vector3d& right) {
   start_ = rig;
   left0_ = left;

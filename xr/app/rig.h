@@ -64,6 +64,8 @@ class Rig {
   /// Turns the world about the vertical through `head` by `angle_rad` (positive = the user
   /// turns left); the head keeps its world position.
   void Turn(const TrackedPose& head, double angle_rad);
+  /// Moves the tracked space by `world_offset` (world metres; smooth locomotion).
+  void Move(const Eigen::Vector3d& world_offset) { translation_ += world_offset; }
 
   double scale() const { return scale_; }
   double yaw() const { return yaw_; }
@@ -76,6 +78,13 @@ class Rig {
   double scale_ = 1;
   friend class TwoHandGrab;
 };
+
+/// Smooth locomotion: the world offset of one frame of thumbstick motion – stick y along the
+/// head's heading on the floor, x to its right – at `speed_mps` tracked metres per second
+/// (full deflection; the world scale applies) for `dt_s` seconds. Zero inside `dead_zone`.
+Eigen::Vector3d SmoothMoveOffset(const Rig& rig, const TrackedPose& head,
+                                 const Eigen::Vector2d& stick, double speed_mps, double dt_s,
+                                 double dead_zone = 0.15);
 
 /// Two-handed grab: while both hands hold, the model follows them – the world point between
 /// the hands at the start stays between them, turning the hands about the vertical turns the

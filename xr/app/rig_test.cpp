@@ -106,6 +106,32 @@ TEST_CASE("xr rig: a two-handed grab moves, turns and scales the model within 1:
         Approx(Rig::kMinScale));
 }
 
+TEST_CASE("xr rig: smooth locomotion moves along the head's heading on the floor", "[unit]") {
+  // Facing world +y (yaw 0), head turned 90 degrees left and pitched down 40 degrees.
+  const Rig rig(Eigen::Vector3d(1, 2, 0), 0, 1);
+  TrackedPose head;
+  head.position = {0, 1.6, 0};
+  head.orientation =
+      Yaw(90) * Eigen::Quaterniond(Eigen::AngleAxisd(-40 * kPi / 180, Eigen::Vector3d::UnitX()));
+  // Stick forward for 0.5 s at 2 m/s: 1 m along the heading (world -x), level.
+  const Eigen::Vector3d forward = SmoothMoveOffset(rig, head, {0, 1}, 2.0, 0.5);
+  CHECK((forward - Eigen::Vector3d(-1, 0, 0)).norm() < 1e-9);
+  // Stick right: to the right of the heading (world +y); beyond full deflection it is clamped.
+  const Eigen::Vector3d right = SmoothMoveOffset(rig, head, {3, 0}, 2.0, 0.5);
+  CHECK((right - Eigen::Vector3d(0, 1, 0)).norm() < 1e-9);
+  // Inside the dead zone, or no time: nothing.
+  CHECK(SmoothMoveOffset(rig, head, {0.1, 0.05}, 2.0, 0.5).norm() == 0);
+  CHECK(SmoothMoveOffset(rig, head, {0, 1}, 2.0, 0).norm() == 0);
+  // At 1:10 the same stick moves ten times as far in the world.
+  const Rig small(Eigen::Vector3d::Zero(), 0, 10);
+  head.orientation = Eigen::Quaterniond::Identity();
+  CHECK((SmoothMoveOffset(small, head, {0, 1}, 2.0, 0.5) - Eigen::Vector3d(0, 10, 0)).norm() <
+        1e-9);
+  Rig moved = rig;
+  moved.Move({0.5, -1, 0});
+  CHECK((moved.ToWorld(Eigen::Vector3d::Zero()) - Eigen::Vector3d(1.5, 1, 0)).norm() < 1e-12);
+}
+
 TEST_CASE("xr rig: the teleport arc lands on walkable floor only", "[unit]") {
   TeleportOptions options;
   options.ground_z = 0.0;

@@ -2,8 +2,9 @@
 // The OpenXR viewer `muta xr` (docs/xr.md): a site bundle (or a mesh / point cloud) in a
 // headset through any OpenXR 1.0 runtime and the Khronos loader – Monado, SteamVR, or the
 // simulated headset xr/sim. Stereo rendering through render/ (tile streaming per eye, layers,
-// provenance highlight), the whole session lifecycle, teleport, snap turn, two-handed
-// dollhouse grab and a layer toggle on the controllers.
+// provenance highlight), the whole session lifecycle, teleport (with its arc drawn), snap
+// turn, optional smooth locomotion with a comfort vignette, two-handed dollhouse grab and a
+// layer toggle on the controllers.
 // Light header: no OpenXR or GL types here (they live in xr/app/*.cpp and backend headers).
 
 #include <cstdint>
@@ -35,9 +36,18 @@ struct XrViewerOptions {
   /// Where the STAGE origin (the user's feet) starts, world z-up metres; none = in front of
   /// the model on its lowest level, facing it.
   std::optional<Eigen::Vector3d> start;
-  double start_yaw_deg = 0;   ///< heading at the start (0 = facing +y; positive = left)
-  double scale = 1;           ///< start at 1:scale (1 = life size, up to 100 = dollhouse)
+  double start_yaw_deg = 0;  ///< heading at the start (0 = facing +y; positive = left)
+  double scale = 1;          ///< start at 1:scale (1 = life size, up to 100 = dollhouse)
+  /// AR blend modes without `start`: the model stands on a surface this high above the STAGE
+  /// floor (0 = the floor), at `scale` or else a scale that fits it in about 1 m.
+  double surface_height_m = 0.75;
   double snap_turn_deg = 30;  ///< one snap turn
+  /// The left thumbstick (trackpad) moves you continuously; the right hand keeps teleport and
+  /// snap turn. Off by default (teleport is the comfortable way).
+  bool smooth_locomotion = false;
+  double move_speed_mps = 2.0;  ///< smooth locomotion at full deflection, tracked metres/s
+  /// Comfort vignette while moving smoothly: how dark the periphery gets (0 = none, 1 = black).
+  double vignette = 0.7;
   /// Every frame waits until each eye's wanted tiles are drawn (stills and tests; a headset
   /// would stutter). Without it only the first frame waits.
   bool complete_tiles = false;

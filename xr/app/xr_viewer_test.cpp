@@ -19,67 +19,20 @@
 #include "core/ply_io.h"
 #include "core/subprocess.h"
 #include "tests/test_util.h"
+#include "xr/app/xr_test_util.h"
 
 namespace muta::xr {
 namespace {
 
 namespace fs = std::filesystem;
+using namespace xr_test;  // NOLINT(google-build-using-namespace)
 constexpr double kPi = 3.14159265358979323846;
-
-std::vector<Json> ReadLog(const fs::path& path) {
-  std::vector<Json> lines;
-  std::istringstream in(ReadFileText(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(ParseJson(line, path.string()));
-  }
-  return lines;
-}
-
-std::vector<Json> OfType(const std::vector<Json>& log, const std::string& type) {
-  std::vector<Json> out;
-  for (const Json& j : log) {
-    if (j.value("type", "") == type) out.push_back(j);
-  }
-  return out;
-}
-
-Eigen::Vector3d Vec(const Json& j) {
-  return {j.at(0).get<double>(), j.at(1).get<double>(), j.at(2).get<double>()};
-}
-
-/// Runs `muta xr` with the simulated headset: `env` holds NAME=VALUE settings; `xvfb` runs it
-/// under xvfb-run (the Xlib/GLX binding), else headless EGL without a display.
-test::CommandResult RunXr(const std::vector<std::string>& env, const std::vector<std::string>& args,
-                          bool xvfb = false) {
-  std::vector<std::string> full = {"-u",
-                                   "DISPLAY",
-                                   "-u",
-                                   "WAYLAND_DISPLAY",
-                                   std::string("XR_RUNTIME_JSON=") + MUTA_XR_SIM_MANIFEST,
-                                   "XR_ENABLE_API_LAYERS=",
-                                   "MUTA_XR_SIM_TIMING=virtual"};
-  full.insert(full.end(), env.begin(), env.end());
-  if (xvfb) {
-    const auto xvfb_run = FindExecutable("xvfb-run");
-    REQUIRE(xvfb_run);
-    full.insert(full.end(), {xvfb_run->string(), "-a", "-s", "-screen 0 640x480x24"});
-  }
-  full.insert(full.end(), {MUTA_BIN, "xr"});
-  full.insert(full.end(), args.begin(), args.end());
-  return test::RunProgram("env", full);
-}
 
 /// A flat 20 x 20 m floor at z = 0 and a thin post 3 m tall whose front face is the plane
 /// y = 1 (x in [-0.05, 0.05]), exported as a site bundle.
 fs::path FloorAndPostSite(const test::TempDir& dir) {
   Mesh mesh;
-  const auto quad = [&](Vec3f a, Vec3f b, Vec3f c, Vec3f d) {
-    const auto i = static_cast<std::uint32_t>(mesh.vertices.size());
-    mesh.vertices.insert(mesh.vertices.end(), {a, b, c, d});
-    mesh.faces.push_back(Face(i, i + 1, i + 2));
-    mesh.faces.push_back(Face(i, i + 2, i + 3));
-  };
+  const auto quad = [&](Vec3f a, Vec3f b, Vec3f c, Vec3f d) { AddQuad(mesh, a, b, c, d); };
   quad({-10, -10, 0}, {10, -10, 0}, {10, 10, 0}, {-10, 10, 0});
   const float x0 = -0.05f, x1 = 0.05f, y0 = 1.0f, y1 = 1.02f, h = 3.0f;
   quad({x0, y0, 0}, {x1, y0, 0}, {x1, y0, h}, {x0, y0, h});  // front, facing -y
@@ -87,13 +40,7 @@ fs::path FloorAndPostSite(const test::TempDir& dir) {
   quad({x0, y1, 0}, {x0, y0, 0}, {x0, y0, h}, {x0, y1, h});  // left
   quad({x1, y0, 0}, {x1, y1, 0}, {x1, y1, h}, {x1, y0, h});  // right
   quad({x0, y0, h}, {x1, y0, h}, {x1, y1, h}, {x0, y1, h});  // top
-  WritePly(dir / "floor_post.ply", mesh);
-  const fs::path site = dir / "floor_post_site";
-  const auto r = test::RunMuta(
-      {"export", "--mesh", (dir / "floor_post.ply").string(), "-o", site.string(), "--no-model"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return site;
+  return ExportSite(dir, "floor_post", mesh);
 }
 
 /// Mean column of the pixels that differ clearly from the renderer's background in rows
@@ -367,6 +314,44 @@ TEST_CASE("muta xr: in an AR blend mode the background is transparent, the model
 
 namespace muta::xr {
 namespace {
+
+TEST_CASE("muta xr: in AR the model stands on a surface above the STAGE floor, sky clear", "[xr]") {
+  test::TempDir dir("xr_ar_place");
+  const fs::path site = FloorAndPostSite(dir);  // 20 x 20 m: a 1:20 dollhouse fits in 1 m
+  RunXrValidated({"MUTA_XR_SIM_WIDTH=200", "MUTA_XR_SIM_HEIGHT=150",
+                  "MUTA_XR_SIM_BLEND_MODES=alpha_blend,opaque",
+                  "MUTA_XR_SIM_CAPTURE_DIR=" + (dir / "capture").string()},
+                 {site.string(), "--frames", "3", "--surface-height", "0.8", "--complete-tiles",
+                  "--log", (dir / "log.jsonl").string()});
+  const auto log = ReadLog(dir / "log.jsonl");
+  const Json start = OfType(log, "start").at(0);
+  CHECK(start["blend_mode"] == "alpha_blend");
+  CHECK(start["surface_height_m"].get<double>() == Approx(0.8));
+  const double scale = start["rig"]["scale"];
+  CHECK(scale == Approx(20).epsilon(1e-3));  // the bounds are padded a little
+  // The model's lowest point (the ground, world z 0) is 0.8 m above the STAGE floor: world z
+  // of a STAGE height h is translation.z + scale * h.
+  CHECK(start["rig"]["translation"][2].get<double>() + scale * 0.8 ==
+        Approx(start["ground_z"].get<double>()).margin(1e-9));
+  // The eyes (1.6 m above the STAGE floor, 0.8 m above the table) are scale x 0.8 m above the
+  // model's ground.
+  const Json frame = OfType(log, "frame").at(0);
+  CHECK(0.5 * (frame["eyes"][0]["position"][2].get<double>() +
+               frame["eyes"][1]["position"][2].get<double>()) ==
+        Approx(start["ground_z"].get<double>() + scale * 0.8).margin(1e-4));
+  // Looking ahead: above the table the real world shows (alpha 0); the model on the table
+  // below the horizon is opaque.
+  const Image left = ReadImage(dir / "capture" / "frame_000002_left.png", 4);
+  std::size_t clear_top = 0, opaque_bottom = 0;
+  for (int y = 0; y < left.height; ++y) {
+    for (int x = 0; x < left.width; ++x) {
+      if (y < 50 && left.at(x, y, 3) == 0) ++clear_top;
+      if (y >= 100 && left.at(x, y, 3) == 255) ++opaque_bottom;
+    }
+  }
+  CHECK(clear_top == std::size_t(50 * 200));
+  CHECK(opaque_bottom > std::size_t(200 * 5));
+}
 
 TEST_CASE("muta xr: an instance loss ends the viewer cleanly with a message", "[xr]") {
   test::TempDir dir("xr_instance_loss");
