@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/progress.h"
+#include "reconstruct/texture/seam_blending.h"
 
 namespace muta::reconstruct::tex {
 namespace {
@@ -175,7 +176,7 @@ Eigen::Vector2d AtlasPosition(const ChartLayout& layout, std::uint32_t v, int pa
 
 Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views,
                 const Eigen::Vector2i& size, const std::vector<Eigen::Vector3f>& offsets,
-                int padding, Progress& progress) {
+                int padding, Progress& progress, const SeamBlend* blend) {
   const int W = size.x(), H = size.y();
   Image atlas(W, H, 3, kNeutralGrey);
   // 0: empty, 1: dilated, 2: within kMarginTexels of a face, 3: inside a face.
@@ -236,6 +237,14 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
           Eigen::Vector3f rgb = SampleBilinear(image, pixel.x(), pixel.y());
           if (!offsets.empty()) {
             for (int k = 0; k < 3; ++k) rgb += float(bary[k]) * offsets[face[k]];
+          }
+          if (blend && blend->offsets[f] != blend->offsets[f + 1]) {
+            Eigen::Vector3d point = Eigen::Vector3d::Zero();
+            for (int k = 0; k < 3; ++k) {
+              point +=
+                  bary[k] * blend->mesh->vertices[layout.vertex_source[face[k]]].cast<double>();
+            }
+            rgb = BlendAtPoint(*blend, layout, views, offsets, f, point, rgb);
           }
           put(x, y, rgb, inside ? 3 : 2);
         }

@@ -61,13 +61,16 @@ Eigen::Vector2i PackCharts(std::vector<Chart>& charts);
 /// Atlas coordinates (texels, y down, from the atlas' top-left corner) of output vertex `v`.
 Eigen::Vector2d AtlasPosition(const ChartLayout& layout, std::uint32_t v, int padding);
 
+struct SeamBlend;
+
 /// Bakes the atlas: texels covered by a chart's faces (and one texel around them) get the
 /// bilinear sample of the chart's view plus the colour offset interpolated from the face's
-/// vertices (`offsets`, per output vertex, RGB levels; may be empty); then `padding` rounds of
-/// dilation; the neutral chart and the background are grey.
+/// vertices (`offsets`, per output vertex, RGB levels; may be empty), blended with the
+/// neighbouring charts' views near chart borders when `blend` is given (seam_blending.h); then
+/// `padding` rounds of dilation; the neutral chart and the background are grey.
 Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views,
                 const Eigen::Vector2i& size, const std::vector<Eigen::Vector3f>& offsets,
-                int padding, Progress& progress);
+                int padding, Progress& progress, const SeamBlend* blend = nullptr);
 
 /// The neutral material's colour (8-bit sRGB grey).
 inline constexpr std::uint8_t kNeutralGrey = 150;

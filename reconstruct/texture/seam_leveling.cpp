@@ -15,7 +15,11 @@ namespace muta::reconstruct::tex {
 namespace {
 
 constexpr double kSampleT[3] = {1.0 / 6, 0.5, 5.0 / 6};
-constexpr double kEpsilon = 1e-4;    // weight of |g|^2 (fixes unconstrained vertices at 0)
+// Weight of |g|^2: keeps the offsets near 0. With 1e-4 (little more than fixing unconstrained
+// vertices) whole regions drifted away from the photographs' colours – held-out views of the
+// 12-image demo pagoda scored 16.7 dB PSNR against 18.8 without levelling; 0.05 pins them:
+// 19.6 dB, with the seam step in the photographs 20.1 -> 2.4 (2.2 at 1e-4).
+constexpr double kEpsilon = 0.05;
 constexpr double kTolerance = 1e-4;  // relative residual of the conjugate gradients
 constexpr int kMaxIterations = 1000;
 

@@ -19,6 +19,7 @@
 #include "core/progress.h"
 #include "core/ray_bvh.h"
 #include "reconstruct/texture/atlas.h"
+#include "reconstruct/texture/seam_blending.h"
 #include "reconstruct/texture/seam_leveling.h"
 #include "reconstruct/texture/view_selection.h"
 
@@ -87,6 +88,8 @@ void TextureOptions::Check() const {
   MUTA_CHECK(min_relative_quality >= 0 && min_relative_quality <= 1)
       << "texture min_relative_quality must be in [0, 1]";
   MUTA_CHECK(leveling_lambda > 0) << "texture leveling_lambda must be > 0";
+  MUTA_CHECK(seam_blend_texels > 0 && std::isfinite(seam_blend_texels))
+      << "texture seam_blend_texels must be > 0";
   MUTA_CHECK(padding >= 1 && padding <= 64) << "texture padding must be 1 to 64 texels";
   MUTA_CHECK(atlas_format == "jpeg" || atlas_format == "png")
       << "texture atlas format must be jpeg or png, not '" << atlas_format << "'";
@@ -264,8 +267,20 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   fig["seam_leveling_iterations"] = level.iterations;
 
   t0 = std::chrono::steady_clock::now();
-  out.atlas = tex::BakeAtlas(layout, views, size, level.offsets, options.padding, progress);
+  tex::SeamBlend blend;
+  if (options.seam_blending) {
+    blend = tex::PlanSeamBlend(mesh, layout, adj, options.seam_blend_texels * texel);
+  }
+  fig["seam_blending"] = options.seam_blending;
+  fig["seam_blend_band_mm"] = options.seam_blending ? blend.band * 1000.0 : 0.0;
+  fig["seam_blended_faces"] = blend.blended_faces;
+  fig["seconds_seam_blending_plan"] = Since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  out.atlas = tex::BakeAtlas(layout, views, size, level.offsets, options.padding, progress,
+                             options.seam_blending ? &blend : nullptr);
   fig["seconds_baking"] = Since(t0);
+  fig["seam_step_atlas"] = tex::AtlasSeamStep(layout, adj, out.atlas, options.padding);
 
   // The output mesh: vertex copies per chart, UVs in the atlas, the input's vertex normals.
   std::vector<Vec3f> normals = mesh.normals;
@@ -364,12 +379,12 @@ Json RunTexture(const fs::path& dense_dir, const TextureOptions& options, Progre
   fig["output"] = (dense_dir / "textured.glb").string();
   spdlog::info(
       "texture: {} faces ({} textured) from {} of {} views, {} charts, atlas {}x{} at {:.2f} mm "
-      "per texel; colour step across chart borders {:.1f} -> {:.1f} levels",
+      "per texel; colour step across chart borders {:.1f} -> {:.1f} levels ({:.1f} in the atlas)",
       fig["faces"].get<std::size_t>(), fig["textured_faces"].get<std::size_t>(),
       fig["views_used"].get<std::size_t>(), views.size(), fig["charts"].get<std::size_t>(),
       fig["atlas_width"].get<int>(), fig["atlas_height"].get<int>(),
       fig["texel_size_mm"].get<double>(), fig["seam_step_before"].get<double>(),
-      fig["seam_step_after"].get<double>());
+      fig["seam_step_after"].get<double>(), fig["seam_step_atlas"].get<double>());
   return fig;
 }
 
@@ -381,8 +396,12 @@ StageDef TextureStage(const TextureOptions& options) {
       {"texel_size_mm", options.texel_size_mm ? Json(*options.texel_size_mm) : Json(nullptr)},
       {"smoothness", options.smoothness},
       {"seam_leveling", options.seam_leveling},
+      {"seam_blending", options.seam_blending},
+      {"seam_blend_texels", options.seam_blend_texels},
       {"atlas_format", options.atlas_format},
-      {"method", "gmi data term, potts loopy bp, charts, shelf atlas, global seam levelling"}};
+      {"method",
+       "gmi data term, potts loopy bp, charts, shelf atlas, global seam levelling, "
+       "feathered seam blending"}};
   stage.inputs = {"dense/mesh.ply", "dense/sparse", "dense/images"};
   stage.outputs = {"dense/textured.glb", "dense/textured.obj", "dense/textured.mtl",
                    "dense/" + AtlasFileName(options)};

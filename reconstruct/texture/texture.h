@@ -9,7 +9,8 @@
 //      one atlas at a texel size in millimetres (default: the images' ground sampling
 //      distance), baked with bilinear sampling and dilated for mipmaps (atlas.h);
 //   3. global seam levelling: per-vertex colour offsets from a sparse least-squares problem
-//      that removes the colour steps along chart borders (seam_leveling.h);
+//      that removes the colour steps along chart borders (seam_leveling.h), then local
+//      blending: a feathered band along chart borders (seam_blending.h);
 //   4. output: DENSE/textured.glb (atlas embedded) and DENSE/textured.obj + .mtl + atlas image.
 // Faces no view sees get a neutral grey material.
 //
@@ -56,6 +57,11 @@ struct TextureOptions {
   bool seam_leveling = true;
   /// Weight of the smoothness of the colour offsets inside a chart against the seam term.
   double leveling_lambda = 0.1;
+  /// Local seam blending after levelling (seam_blending.h): texels near a chart border are
+  /// feathered towards the neighbouring chart's view.
+  bool seam_blending = true;
+  /// Width of the blended band on each side of a chart border, in texels; > 0.
+  double seam_blend_texels = 10;
   /// Texels of padding around each chart, filled by dilation (for mipmaps); >= 1.
   int padding = 4;
   /// Refuse atlases larger than this many bytes (RGB, uncompressed); nullopt: half the
@@ -91,7 +97,8 @@ struct TexturedMesh {
   std::vector<std::int32_t> face_views;
   /// faces, textured_faces, views_used, charts, atlas_width/height, texel_size_mm
   /// (+ texel_size_source), seam_step_before/after (mean colour step across chart borders,
-  /// 8-bit levels), seconds per step, ...
+  /// 8-bit levels, in the photographs before and after levelling), seam_step_atlas (the same
+  /// measured in the baked atlas, after blending), seconds per step, ...
   Json figures = Json::object();
 };
 

@@ -208,6 +208,37 @@ TEST_CASE("Seam levelling removes exposure steps between views", "[unit]") {
   CHECK(after < 0.35 * before);
 }
 
+TEST_CASE("Seam blending feathers the steps levelling leaves in the atlas", "[unit]") {
+  const Scene s = BoxScene({0.7, 1.25, 0.85, 1.1, 0.75, 1.2, 0.9, 1.05});
+  Progress progress(ProgressStyle::kQuiet);
+  TextureOptions raw_options;
+  raw_options.seam_leveling = false;
+  raw_options.seam_blending = false;
+  TextureOptions levelled_options;
+  levelled_options.seam_blending = false;
+  TextureOptions blended_only;
+  blended_only.seam_leveling = false;
+  const TexturedMesh raw = TextureMesh(s.mesh, s.views, raw_options, progress);
+  const TexturedMesh levelled = TextureMesh(s.mesh, s.views, levelled_options, progress);
+  const TexturedMesh blended = TextureMesh(s.mesh, s.views, TextureOptions{}, progress);
+  const TexturedMesh only = TextureMesh(s.mesh, s.views, blended_only, progress);
+  auto atlas_step = [](const TexturedMesh& t) {
+    return t.figures["seam_step_atlas"].get<double>();
+  };
+  INFO("atlas steps: raw " << atlas_step(raw) << ", levelled " << atlas_step(levelled)
+                           << ", levelled + blended " << atlas_step(blended) << ", blended only "
+                           << atlas_step(only));
+  CHECK(raw.figures["seam_blended_faces"].get<int>() == 0);
+  CHECK(blended.figures["seam_blended_faces"].get<int>() > 20);
+  // Measured in the baked atlas, the raw step agrees with the one in the photographs.
+  CHECK(atlas_step(raw) == Approx(raw.figures["seam_step_before"].get<double>()).epsilon(0.3));
+  CHECK(atlas_step(levelled) < 0.5 * atlas_step(raw));
+  CHECK(atlas_step(blended) < atlas_step(levelled));
+  CHECK(atlas_step(only) < atlas_step(raw));
+  // Away from the borders the texture is the levelled one: the same faces, the same views.
+  CHECK(blended.face_views == levelled.face_views);
+}
+
 TEST_CASE("View selection: closer views win, occluded faces take another view", "[unit]") {
   // A 2 x 2 m wall (z = 0, facing +z) and a small plate 1 m in front of its left half.
   Mesh wall = GridBox({-1, -1, -0.1}, {1, 1, 0}, 16);

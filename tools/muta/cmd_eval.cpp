@@ -4,6 +4,7 @@
 //                  [--model SPARSE --gt-model GT_SPARSE] [--samples N] [--json]
 //   muta eval restore --gt-intact INTACT.ply --restored RESTORED.ply --damage gt/damage.json
 //                  [--json]                                          (eval_restore.cpp)
+//   muta eval texture -w WORKSPACE --gt SYNTH_DIR [--json]           (eval_texture.cpp)
 // A ground-truth model is a COLMAP sparse model folder or a folder of Strecha .camera files
 // (e.g. strecha/fountain-P11/gt_dense_cameras; see core/strecha_camera.h), told apart by the
 // .camera files.
@@ -29,6 +30,7 @@
 #include "core/strecha_camera.h"
 #include "tools/muta/command.h"
 #include "tools/muta/eval_restore.h"
+#include "tools/muta/eval_texture.h"
 
 namespace muta::cli {
 namespace {
@@ -294,8 +296,12 @@ CommandSpec EvalCommand() {
         auto run_restore = std::make_shared<std::function<int()>>();
         CLI::App* restore = AddEvalRestore(sub, *run_restore);
 
-        return [cameras, cam, m, restore, run_restore] {
+        auto run_texture = std::make_shared<std::function<int()>>();
+        CLI::App* texture = AddEvalTexture(sub, *run_texture);
+
+        return [cameras, cam, m, restore, run_restore, texture, run_texture] {
           if (restore->parsed()) return (*run_restore)();
+          if (texture->parsed()) return (*run_texture)();
           return cameras->parsed() ? RunCameras(*cam) : RunMesh(*m);
         };
       }};

@@ -1,7 +1,8 @@
 // muta synth: a procedural heritage building photographed from known cameras, with exact
 // ground truth (tools/synth; output layout in docs/formats.md).
 //   muta synth --scene pagoda|hall|gate [--seed N] [--images N] [--size WxH] [--focal PX |
-//              --fov DEG] [--radial K] [--damage none|default|SPEC] [--storeys N] ... -o DIR
+//              --fov DEG] [--radial K] [--damage none|default|SPEC] [--storeys N]
+//              [--holdout N] ... -o DIR
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -93,6 +94,11 @@ CommandSpec SynthCommand() {
         sub.add_option("--contact-sheet-width", o.contact_sheet_width,
                        "Contact sheet width in pixels")
             ->capture_default_str();
+        sub.add_option("--holdout", o.holdout,
+                       "Also render N held-out views between the main ring's photographs into "
+                       "holdout/images/ and holdout/sparse/ (never into images/), for muta eval "
+                       "texture")
+            ->capture_default_str();
         sub.add_flag("--gt-only", o.gt_only,
                      "Write the ground truth only (no images, no gt/visible.ply)");
         return [a, focal, fov, radial, storeys, radius, columns, layers, curve] {
@@ -111,12 +117,14 @@ CommandSpec SynthCommand() {
           if (!a->overview.empty()) opts.overview = a->overview;
           Progress progress;
           const synth::SynthSummary s = synth::WriteSynthDataset(opts, a->output, progress);
+          const std::string held_out =
+              s.holdout_images ? " + " + std::to_string(s.holdout_images) + " held out" : "";
           std::printf(
               "muta synth – %s (seed %llu) in %s: %zu parts, %zu faces (%zu removed by "
-              "damage), %zu images (%.1f s rendering), %zu visible points, %.1f s in all\n",
+              "damage), %zu images%s (%.1f s rendering), %zu visible points, %.1f s in all\n",
               a->scene.c_str(), static_cast<unsigned long long>(opts.building.seed),
-              a->output.c_str(), s.parts, s.faces, s.removed_faces, s.images, s.render_seconds,
-              s.visible_points, s.total_seconds);
+              a->output.c_str(), s.parts, s.faces, s.removed_faces, s.images, held_out.c_str(),
+              s.render_seconds, s.visible_points, s.total_seconds);
           return kExitOk;
         };
       }};

@@ -23,6 +23,7 @@ struct TextureArgs {
   std::string workspace;
   double texel_size_mm = 0;
   bool no_leveling = false;
+  bool no_blending = false;
   std::string format = "jpeg";
   RunOptions run;
   bool json = false;
@@ -44,8 +45,11 @@ void Print(const Json& f, bool json) {
   std::printf("  texel size      %.3f mm (%s; photos' ground sampling %.3f mm)\n",
               f.value("texel_size_mm", 0.0), f.value("texel_size_source", std::string()).c_str(),
               f.value("ground_sampling_distance_mm", 0.0));
-  std::printf("  seam step       %.2f -> %.2f levels (mean colour step across chart borders)\n",
-              f.value("seam_step_before", 0.0), f.value("seam_step_after", 0.0));
+  std::printf(
+      "  seam step       %.2f -> %.2f levels levelled, %.2f in the atlas (mean colour step "
+      "across chart borders)\n",
+      f.value("seam_step_before", 0.0), f.value("seam_step_after", 0.0),
+      f.value("seam_step_atlas", 0.0));
   std::printf("  time            %.1f s (+ %.1f s reading, %.1f s writing), peak memory %.0f MB\n",
               f.value("seconds", 0.0), f.value("seconds_load", 0.0), f.value("seconds_write", 0.0),
               f.value("peak_memory_mb", 0.0));
@@ -61,6 +65,7 @@ int RunTextureCommand(TextureArgs& a) {
   reconstruct::TextureOptions options;
   if (a.texel_size_mm > 0) options.texel_size_mm = a.texel_size_mm;
   options.seam_leveling = !a.no_leveling;
+  options.seam_blending = !a.no_blending;
   options.atlas_format = a.format;
   options.Check();
   Workspace ws = Workspace::Open(root, /*create=*/false);
@@ -98,6 +103,8 @@ CommandSpec TextureCommand() {
                 ->check(CLI::PositiveNumber);
             sub.add_flag("--no-seam-leveling", a->no_leveling,
                          "Skip the global colour adjustment across chart borders");
+            sub.add_flag("--no-seam-blending", a->no_blending,
+                         "Skip the local blending of the views in a band along chart borders");
             sub.add_option("--atlas-format", a->format, "Atlas image: jpeg or png")
                 ->check(CLI::IsMember({"jpeg", "png"}))
                 ->capture_default_str();

@@ -87,55 +87,29 @@ double RigOptions::FocalPixels() const {
   return 0.9 * width;
 }
 
-SparseModel MakeCameraRig(const Building& building, const RigOptions& options, std::uint64_t seed) {
-  options.Check();
-  const double f = options.FocalPixels();
-  const double cx = 0.5 * options.width, cy = 0.5 * options.height;
-  Camera cam = options.radial
-                   ? Camera::SimpleRadial(options.width, options.height, f, cx, cy, *options.radial)
-                   : Camera::Pinhole(options.width, options.height, f, f, cx, cy);
-  cam.id = 1;
+namespace {
 
-  // Framing points: a subsample of the building's vertices.
-  const auto& verts = building.mesh.vertices;
-  const std::size_t stride = std::max<std::size_t>(1, verts.size() / 4000);
+// What the training rig and the held-out views share: the camera, the framing points and the
+// main ring's arc.
+struct RigPlan {
+  Camera cam;
   std::vector<V3> pts;
-  for (std::size_t i = 0; i < verts.size(); i += stride) pts.push_back(verts[i].cast<double>());
-  const Box3f box = BoundingBox(verts);
-  const double height = box.max.z();
-  const double far = 20.0 * (box.Size().norm() + 1.0);
-  const double plan_r = 0.5 * std::max(box.Size().x(), box.Size().y());
+  double height = 0, far = 0, plan_r = 0;
+  V3 centre = V3::Zero();
+  double centre_az = 0, arc = 0;
+  bool full_circle = false;
+  int n_main = 0, n_high = 0, n_close = 0;
 
-  Rng rng(DeriveSeed(seed, "rig"));
-  const double seeded_centre = rng.Uniform(0.0, 2.0 * M_PI);
-  const double centre_az = options.center_azimuth.value_or(seeded_centre);
-  const V3 centre(0, 0, 0.5 * height);
-  const int n = options.images;
-  const int n_close = n >= 6 ? static_cast<int>(std::lround(0.25 * n)) : 0;
-  const int n_high = n >= 4 ? static_cast<int>(std::lround(0.25 * n)) : 0;
-  const int n_main = n - n_close - n_high;
-  // Neighbouring photographs of the main ring are at most kMaxStep apart (SIFT matches fall
-  // off steeply beyond ~20 degrees on this kind of 3D structure), so a small set covers an arc
-  // centred on centre_az rather than the whole circle.
-  constexpr double kMaxStep = 18.0 * M_PI / 180.0;
-  const bool full_circle = n_main * kMaxStep >= 2.0 * M_PI - 1e-9;
-  const double arc = full_circle ? 2.0 * M_PI : n_main * kMaxStep;
-  auto along_arc = [&](double t) {  // t in [0, 1)
+  double AlongArc(double t) const {  // t in [0, 1)
     return full_circle ? centre_az + 2.0 * M_PI * t : centre_az + arc * (t - 0.5);
-  };
-
-  struct View {
-    V3 eye, target;
-  };
-  std::vector<View> views;
-  constexpr double kDeg = M_PI / 180.0;
-  std::vector<double> main_az;
-  for (int i = 0; i < n_main; ++i) {
-    // Eye at half the building's height, close enough that the building's width (and two
-    // thirds of its height) fill the frame: a tall building is cut at the top and bottom (the
-    // high ring and the close-ups see those), its detail is large enough for feature matching.
-    const double az = along_arc((i + 0.5) / n_main);
-    main_az.push_back(az);
+  }
+  // The main ring's azimuth of (fractional) main-ring index `i`.
+  double MainAzimuth(double i) const { return AlongArc((i + 0.5) / n_main); }
+  // A main-ring eye at azimuth `az`: at half the building's height, close enough that the
+  // building's width (and two thirds of its height) fill the frame: a tall building is cut at
+  // the top and bottom (the high ring and the close-ups see those), its detail is large enough
+  // for feature matching.
+  std::pair<V3, V3> MainView(double az) const {
     const V3 target(0, 0, 0.45 * height);
     double elevation = 0.0, d = 0.0;
     for (int iter = 0; iter < 3; ++iter) {
@@ -143,40 +117,125 @@ SparseModel MakeCameraRig(const Building& building, const RigOptions& options, s
                    FitDistance(cam, target, Direction(az, elevation), pts, 0.04, far, true));
       elevation = std::asin(std::clamp((0.5 * height - target.z()) / d, -0.5, 0.5));
     }
-    views.push_back({target + Direction(az, elevation) * d, target});
+    return {target + Direction(az, elevation) * d, target};
+  }
+};
+
+RigPlan PlanRig(const Building& building, const RigOptions& options, std::uint64_t seed) {
+  options.Check();
+  RigPlan plan;
+  const double f = options.FocalPixels();
+  const double cx = 0.5 * options.width, cy = 0.5 * options.height;
+  plan.cam = options.radial
+                 ? Camera::SimpleRadial(options.width, options.height, f, cx, cy, *options.radial)
+                 : Camera::Pinhole(options.width, options.height, f, f, cx, cy);
+  plan.cam.id = 1;
+
+  // Framing points: a subsample of the building's vertices.
+  const auto& verts = building.mesh.vertices;
+  const std::size_t stride = std::max<std::size_t>(1, verts.size() / 4000);
+  for (std::size_t i = 0; i < verts.size(); i += stride) {
+    plan.pts.push_back(verts[i].cast<double>());
+  }
+  const Box3f box = BoundingBox(verts);
+  plan.height = box.max.z();
+  plan.far = 20.0 * (box.Size().norm() + 1.0);
+  plan.plan_r = 0.5 * std::max(box.Size().x(), box.Size().y());
+
+  Rng rng(DeriveSeed(seed, "rig"));
+  const double seeded_centre = rng.Uniform(0.0, 2.0 * M_PI);
+  plan.centre_az = options.center_azimuth.value_or(seeded_centre);
+  plan.centre = V3(0, 0, 0.5 * plan.height);
+  const int n = options.images;
+  plan.n_close = n >= 6 ? static_cast<int>(std::lround(0.25 * n)) : 0;
+  plan.n_high = n >= 4 ? static_cast<int>(std::lround(0.25 * n)) : 0;
+  plan.n_main = n - plan.n_close - plan.n_high;
+  // Neighbouring photographs of the main ring are at most kMaxStep apart (SIFT matches fall
+  // off steeply beyond ~20 degrees on this kind of 3D structure), so a small set covers an arc
+  // centred on centre_az rather than the whole circle.
+  constexpr double kMaxStep = 18.0 * M_PI / 180.0;
+  plan.full_circle = plan.n_main * kMaxStep >= 2.0 * M_PI - 1e-9;
+  plan.arc = plan.full_circle ? 2.0 * M_PI : plan.n_main * kMaxStep;
+  return plan;
+}
+
+SparseModel MakeModel(const Camera& cam, const std::vector<std::pair<V3, V3>>& views,
+                      const char* prefix) {
+  SparseModel model;
+  model.cameras[1] = cam;
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    SparseImage image;
+    image.id = static_cast<std::uint32_t>(i + 1);
+    char name[48];
+    std::snprintf(name, sizeof(name), "%s_%03zu.jpg", prefix, i);
+    image.name = name;
+    image.camera_id = 1;
+    image.cam_from_world = LookAtPose(views[i].first, views[i].second);
+    model.images[image.id] = std::move(image);
+  }
+  model.Check();
+  return model;
+}
+
+}  // namespace
+
+SparseModel MakeCameraRig(const Building& building, const RigOptions& options, std::uint64_t seed) {
+  const RigPlan plan = PlanRig(building, options, seed);
+  const int n_main = plan.n_main, n_high = plan.n_high, n_close = plan.n_close;
+  std::vector<std::pair<V3, V3>> views;  // eye, target
+  constexpr double kDeg = M_PI / 180.0;
+  std::vector<double> main_az;
+  for (int i = 0; i < n_main; ++i) {
+    const double az = plan.MainAzimuth(i);
+    main_az.push_back(az);
+    views.push_back(plan.MainView(az));
   }
   for (int i = 0; i < n_high; ++i) {
     // Higher up, between the main ring's azimuths, looking down on the roofs.
-    const double az = along_arc((i + 0.5) / n_high) + 0.5 * arc / std::max(1, n_main);
+    const double az = plan.AlongArc((i + 0.5) / n_high) + 0.5 * plan.arc / std::max(1, n_main);
     const V3 dir = Direction(az, 25.0 * kDeg);
-    views.push_back({centre + dir * (0.8 * FitDistance(cam, centre, dir, pts, 0.0, far)), centre});
+    views.emplace_back(plan.centre + dir * (0.8 * FitDistance(plan.cam, plan.centre, dir, plan.pts,
+                                                              0.0, plan.far)),
+                       plan.centre);
   }
   for (int i = 0; i < n_close; ++i) {
     // Close-ups at several heights, each beside a main-ring photograph.
     const int k = std::min(n_main - 1, static_cast<int>((i + 0.5) * n_main / n_close));
     const double az = main_az[k] + 5.0 * kDeg;
     const double t = n_close > 1 ? static_cast<double>(i) / (n_close - 1) : 0.5;
-    const V3 target(0, 0, (0.2 + 0.55 * t) * height);
+    const V3 target(0, 0, (0.2 + 0.55 * t) * plan.height);
     const V3 dir = Direction(az, (8.0 + 10.0 * t) * kDeg);
-    const double full = FitDistance(cam, target, dir, pts, 0.0, far);
-    const double d = std::max(0.5 * full, plan_r + 4.0);
-    views.push_back({target + dir * d, target});
+    const double full = FitDistance(plan.cam, target, dir, plan.pts, 0.0, plan.far);
+    const double d = std::max(0.5 * full, plan.plan_r + 4.0);
+    views.emplace_back(target + dir * d, target);
   }
+  return MakeModel(plan.cam, views, "view");
+}
 
-  SparseModel model;
-  model.cameras[1] = cam;
-  for (std::size_t i = 0; i < views.size(); ++i) {
-    SparseImage image;
-    image.id = static_cast<std::uint32_t>(i + 1);
-    char name[32];
-    std::snprintf(name, sizeof(name), "view_%03zu.jpg", i);
-    image.name = name;
-    image.camera_id = 1;
-    image.cam_from_world = LookAtPose(views[i].eye, views[i].target);
-    model.images[image.id] = std::move(image);
+SparseModel MakeHoldoutRig(const Building& building, const RigOptions& options, std::uint64_t seed,
+                           int count) {
+  MUTA_CHECK(count >= 1 && count <= 1000)
+      << "the number of held-out views (--holdout) must be 1..1000, got " << count;
+  const RigPlan plan = PlanRig(building, options, seed);
+  // Gaps between neighbouring main-ring views (the arc's ends are no gap; a full circle
+  // closes). Holdout j goes into gap floor((j + 0.5) * gaps / count); the views sharing a gap
+  // split it evenly, so none coincides with a training view.
+  const int gaps = plan.full_circle ? plan.n_main : std::max(1, plan.n_main - 1);
+  std::vector<int> gap_of(count), in_gap(gaps, 0);
+  for (int j = 0; j < count; ++j) {
+    gap_of[j] = std::min(gaps - 1, static_cast<int>((j + 0.5) * gaps / count));
+    ++in_gap[gap_of[j]];
   }
-  model.Check();
-  return model;
+  std::vector<int> seen(gaps, 0);
+  std::vector<std::pair<V3, V3>> views;
+  for (int j = 0; j < count; ++j) {
+    const int g = gap_of[j];
+    const double fraction = double(++seen[g]) / double(in_gap[g] + 1);
+    // (The main ring has at least two views: RigOptions.images >= 2.)
+    const double az = plan.MainAzimuth(g + fraction);
+    views.push_back(plan.MainView(az));
+  }
+  return MakeModel(plan.cam, views, "holdout");
 }
 
 Rigid3d OverviewPose(const Building& building, const Camera& camera, double azimuth) {

@@ -1,6 +1,8 @@
 // Camera rigs: count, determinism, intrinsics, and every camera looking at the building.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "tools/synth/synth.h"
 
 using namespace muta;
@@ -103,4 +105,53 @@ TEST_CASE("bad rig options name the field", "[unit][synth]") {
   s = {};
   s.visible_density = 0;
   CHECK_THROWS_WITH(s.Check(), Contains("visible_density"));
+}
+
+TEST_CASE("held-out views lie between the main ring's photographs", "[unit][synth]") {
+  const Building b = Pagoda(4);
+  RigOptions o;
+  o.width = 480;
+  o.height = 360;
+  for (const int images : {8, 12, 40}) {  // arcs, and a full circle (20 main-ring views)
+    o.images = images;
+    const SparseModel rig = MakeCameraRig(b, o, 4);
+    const int n_main = images - 2 * static_cast<int>(std::lround(0.25 * images));
+    for (const int count : {1, 2, 4, 9}) {
+      INFO(images << " images, " << count << " held out");
+      const SparseModel holdout = MakeHoldoutRig(b, o, 4, count);
+      REQUIRE(holdout.images.size() == static_cast<std::size_t>(count));
+      CHECK(holdout.cameras.at(1).width == 480);
+      CHECK(holdout.cameras.at(1).FocalX() == rig.cameras.at(1).FocalX());
+      CHECK(holdout.images.at(1).name == "holdout_000.jpg");
+      // Main-ring azimuths (the first n_main views) and their angular spacing.
+      std::vector<double> main_az;
+      for (int i = 1; i <= n_main; ++i) {
+        const Eigen::Vector3d c = CameraCenter(rig.images.at(i).cam_from_world);
+        main_az.push_back(std::atan2(c.y(), c.x()));
+      }
+      auto angle = [](double x, double y) { return std::abs(std::remainder(x - y, 2.0 * M_PI)); };
+      const double step = angle(main_az[0], main_az[1]);
+      for (const auto& [id, image] : holdout.images) {
+        INFO(image.name);
+        const Eigen::Vector3d c = CameraCenter(image.cam_from_world);
+        const double az = std::atan2(c.y(), c.x());
+        // Never on a training view, never beyond the ring's neighbours: between two of them.
+        double nearest = 1e9;
+        for (const double m : main_az) nearest = std::min(nearest, angle(az, m));
+        CHECK(nearest > 0.1 * step);
+        CHECK(nearest < 0.5 * step + 1e-9);
+        // At the main ring's height, looking at the building's middle.
+        const Eigen::Vector3d centre_cam = image.cam_from_world * Eigen::Vector3d(0, 0, c.z());
+        CHECK(centre_cam.z() > 0);
+        CHECK(std::abs(centre_cam.x() / centre_cam.z()) < 0.1);
+        for (const auto& [tid, train] : rig.images) {
+          CHECK((CameraCenter(train.cam_from_world) - c).norm() > 0.05);
+        }
+      }
+    }
+  }
+  CHECK_THROWS_WITH(MakeHoldoutRig(b, o, 4, 0), Catch::Contains("--holdout"));
+  SynthOptions s;
+  s.holdout = -1;
+  CHECK_THROWS_WITH(s.Check(), Catch::Contains("holdout"));
 }

@@ -193,6 +193,15 @@ struct RigOptions {
 /// Deterministic for (building, options, seed).
 SparseModel MakeCameraRig(const Building& building, const RigOptions& options, std::uint64_t seed);
 
+/// `count` held-out views for evaluating a reconstruction (e.g. `muta eval texture`): on the
+/// main ring of MakeCameraRig(building, options, seed), framed like its views, at azimuths
+/// between neighbouring main-ring views (spread evenly over the gaps; views sharing a gap split
+/// it evenly, so none coincides with a training view). Same camera (id 1), images
+/// "holdout_NNN.jpg" with ids 1..count and no points. Throws muta::Error unless 1 <= count <=
+/// 1000.
+SparseModel MakeHoldoutRig(const Building& building, const RigOptions& options, std::uint64_t seed,
+                           int count);
+
 /// A three-quarter view of the whole building (elevation ~22 degrees, looking at its middle)
 /// from `azimuth` (radians), framed with a margin for `camera`.
 Rigid3d OverviewPose(const Building& building, const Camera& camera, double azimuth);
@@ -209,6 +218,9 @@ struct SynthOptions {
   double visible_density = 200;  ///< samples per m^2 for gt/visible.ply, > 0
   std::size_t max_visible_samples = 2'000'000;
   bool gt_only = false;  ///< skip rendering (no images, no visible.ply)
+  /// Held-out views (MakeHoldoutRig) written to holdout/images/ and holdout/sparse/, never
+  /// into images/ (a reconstruction of images/ never sees them); 0 = none. 0..1000.
+  int holdout = 0;
   /// When set, also writes a contact sheet of all images (PNG or JPEG by extension) this many
   /// pixels wide (contact_sheet_width).
   std::optional<std::filesystem::path> contact_sheet;
@@ -226,13 +238,16 @@ struct SynthSummary {
   std::size_t parts = 0;
   std::size_t removed_faces = 0;
   std::size_t images = 0;
+  std::size_t holdout_images = 0;
   std::size_t visible_points = 0;
   double render_seconds = 0;
   double total_seconds = 0;
 };
 
 /// Writes the dataset into `dir` (created if missing): images/, gt/{mesh,intact,visible}.ply,
-/// gt/sparse/*.txt, gt/scene.json, gt/damage.json. Reports one unit per image on `progress`
+/// gt/sparse/*.txt, gt/scene.json, gt/damage.json, and with options.holdout > 0
+/// holdout/images/ + holdout/sparse/*.txt (rendered like images/; gt_only writes the sparse
+/// model only). Reports one unit per image on `progress`
 /// and checks for interrupts between images.
 SynthSummary WriteSynthDataset(const SynthOptions& options, const std::filesystem::path& dir,
                                Progress& progress);

@@ -88,6 +88,8 @@ void SynthOptions::Check() const {
       << visible_density;
   MUTA_CHECK(!contact_sheet || (contact_sheet_width >= 64 && contact_sheet_width <= 16384))
       << "SynthOptions.contact_sheet_width must be 64..16384 pixels, got " << contact_sheet_width;
+  MUTA_CHECK(holdout >= 0 && holdout <= 1000)
+      << "SynthOptions.holdout (--holdout) must be 0..1000 held-out views, got " << holdout;
   MUTA_CHECK(max_visible_samples >= 1000)
       << "SynthOptions.max_visible_samples must be at least 1000, got " << max_visible_samples;
 }
@@ -171,6 +173,12 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
   WriteSparseModel(dir / "gt" / "sparse", rig, SparseFormat::kText);
   WriteJsonFile(dir / "gt" / "scene.json", SceneJson(building, options, rig));
   WriteJsonFile(dir / "gt" / "damage.json", DamageJson(building, damaged, options.damage));
+  SparseModel holdout;
+  if (options.holdout > 0) {
+    holdout = MakeHoldoutRig(building, rig_options, seed, options.holdout);
+    fs::create_directories(dir / "holdout");
+    WriteSparseModel(dir / "holdout" / "sparse", holdout, SparseFormat::kText);
+  }
 
   SynthSummary summary;
   summary.faces = damaged.mesh.NumFaces();
@@ -266,6 +274,21 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
     progress.Advance();
   }
   progress.End();
+  if (!holdout.images.empty()) {
+    // Held-out views: rendered exactly like the photographs, kept apart from images/.
+    fs::create_directories(dir / "holdout" / "images");
+    const Camera& holdout_camera = holdout.cameras.at(1);
+    progress.Begin("synth held-out images", holdout.images.size(), "images");
+    for (const auto& [id, image] : holdout.images) {
+      CheckInterrupted();
+      WriteImage(dir / "holdout" / "images" / image.name,
+                 renderer.Render(holdout_camera, image.cam_from_world, render_options).color,
+                 write_options);
+      progress.Advance();
+    }
+    progress.End();
+    summary.holdout_images = holdout.images.size();
+  }
   summary.render_seconds = Seconds(render_start);
   summary.images = rig.images.size();
   if (options.contact_sheet) {

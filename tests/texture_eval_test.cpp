@@ -1,0 +1,97 @@
+// `muta synth --holdout` and `muta eval texture` as a user runs them: a small synthetic pagoda
+// with two held-out views, reconstructed at preview quality (through the texture stage), then
+// the textured model and the vertex-coloured mesh compared with the held-out photographs.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "core/colmap_model.h"
+#include "core/json.h"
+#include "tests/test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using muta::test::RunMuta;
+using muta::test::TempDir;
+
+int CountJpegs(const fs::path& dir) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".jpg";
+  return n;
+}
+
+TEST_CASE("muta eval texture: textured model and vertex colours against held-out views", "[e2e]") {
+  TempDir dir("texture-eval");
+  const fs::path synth = dir / "synth";
+  auto r = RunMuta({"synth", "--scene", "pagoda", "--images", "8", "--size", "480x360", "--seed",
+                    "3", "--holdout", "2", "-o", synth.string(), "--progress", "none"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("8 images + 2 held out"));
+  // The held-out views are apart from the photographs a reconstruction reads.
+  CHECK(CountJpegs(synth / "images") == 8);
+  CHECK(CountJpegs(synth / "holdout" / "images") == 2);
+  CHECK(!fs::exists(synth / "images" / "holdout_000.jpg"));
+  const muta::SparseModel holdout = muta::ReadSparseModel(synth / "holdout" / "sparse");
+  REQUIRE(holdout.images.size() == 2);
+  CHECK(holdout.images.at(1).name == "holdout_000.jpg");
+
+  const fs::path ws = dir / "ws";
+  r = RunMuta({"reconstruct", (synth / "images").string(), "-w", ws.string(), "--quality",
+               "preview", "--progress", "none"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(fs::is_regular_file(ws / "dense" / "textured.glb"));
+
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string(), "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const muta::Json e = muta::ParseJson(r.out, "muta eval texture --json");
+  INFO(e.dump(2));
+  for (const char* key : {"psnr", "ssim", "psnr_vertex_colour", "ssim_vertex_colour"}) {
+    REQUIRE(e.contains(key));
+  }
+  REQUIRE(e["views"].size() == 2);
+  CHECK(e["alignment"]["registered"].get<int>() >= 6);
+  // Measured on this set (2026-11-26): textured 13.2 dB / SSIM 0.10, vertex colour 14.6 dB /
+  // 0.12 – the 8-view preview reconstruction is misaligned by ~0.1 m at the camera centres, and
+  // the textured model does NOT beat vertex colours yet (docs/texture.md, "Evaluation"). The
+  // test checks the measurement itself: both renderings cover the building and the figures are
+  // sane PSNR/SSIM values computed on the building's pixels of each view.
+  for (const char* key : {"psnr", "psnr_vertex_colour"}) {
+    CHECK(e[key].get<double>() > 8.0);
+    CHECK(e[key].get<double>() < 60.0);
+  }
+  for (const char* key : {"ssim", "ssim_vertex_colour"}) {
+    CHECK(e[key].get<double>() > 0.0);
+    CHECK(e[key].get<double>() < 1.0);
+  }
+  CHECK(e["covered_fraction"].get<double>() > 0.5);
+  int pixels = 0;
+  for (const auto& v : e["views"]) {
+    CHECK(v["building_pixels"].get<int>() > 1000);
+    pixels += v["building_pixels"].get<int>();
+  }
+  CHECK(pixels == e["building_pixels"].get<int>());
+  // The text form carries the same figures.
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string()});
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("psnr (dB)") && Catch::Contains("holdout_001.jpg"));
+
+  // A synthetic dataset without held-out views: refused, saying how to make them.
+  const fs::path bare = dir / "bare";
+  fs::create_directories(bare);
+  fs::copy(synth / "gt", bare / "gt", fs::copy_options::recursive);
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", bare.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("no held-out views") && Catch::Contains("--holdout"));
+
+  // A workspace without the textured model: refused, naming the file and the command.
+  fs::rename(ws / "dense" / "textured.glb", dir / "textured.glb");
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("textured.glb") && Catch::Contains("muta texture"));
+}
+
+}  // namespace

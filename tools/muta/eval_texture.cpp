@@ -1,0 +1,371 @@
+// muta eval texture -w WORKSPACE --gt SYNTH_DIR [--json] [--save-renders DIR]
+// How close the textured reconstruction comes to photographs it never saw:
+//   1. the workspace's model is moved into the ground-truth frame by the similarity that
+//      aligns its cameras (dense/sparse) onto the ground truth's (SYNTH/gt/sparse) – the
+//      alignment of `muta eval cameras`;
+//   2. every held-out view (SYNTH/holdout/sparse, written by `muta synth --holdout N`) is
+//      rendered headless (EGL) with the textured mesh (dense/textured.glb) and with the
+//      vertex-coloured mesh (dense/mesh.ply), unlit: the photographs' light is in the colours;
+//   3. each rendering is compared with the held-out photograph on the building's pixels only –
+//      the pixels where the ground-truth mesh (SYNTH/gt/mesh.ply) rendered in that view is
+//      drawn: PSNR (RGB, 8-bit) and SSIM (luma, 11x11 Gaussian window, sigma 1.5).
+// Totals: PSNR of the mean squared error over all building pixels of all views; SSIM the mean
+// over the same pixels. Pixels the reconstruction does not cover count as they render (the
+// background colour): a hole is an error for both methods alike.
+#include "tools/muta/eval_texture.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <tbb/parallel_for.h>
+#include <CLI/CLI.hpp>
+
+#include "core/colmap_model.h"
+#include "core/error.h"
+#include "core/gltf_io.h"
+#include "core/image_io.h"
+#include "core/json.h"
+#include "core/metrics.h"
+#include "core/ply_io.h"
+#include "render/gl_context.h"
+#include "render/renderer.h"
+#include "tools/muta/command.h"
+
+namespace muta::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Args {
+  std::string workspace, gt, save_renders;
+  bool json = false;
+};
+
+// A sparse model folder holds cameras.{bin,txt}.
+bool HasModel(const fs::path& dir) {
+  return fs::exists(dir / "cameras.bin") || fs::exists(dir / "cameras.txt");
+}
+
+// Squared-error sum and SSIM sum over the masked pixels of one rendering.
+struct Score {
+  double sq_err = 0;  ///< sum over masked pixels and RGB of (a - b)^2
+  double ssim = 0;    ///< sum over masked pixels of the SSIM map
+  std::size_t pixels = 0;
+  double Psnr() const { return PsnrOf(sq_err, pixels); }
+  double Ssim() const { return pixels ? ssim / double(pixels) : 0.0; }
+  static double PsnrOf(double sq_err, std::size_t pixels) {
+    if (pixels == 0) return 0.0;
+    const double mse = sq_err / (3.0 * double(pixels));
+    return mse <= 1e-12 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
+  }
+};
+
+// Luma (BT.601) of an RGB image, 8-bit scale.
+std::vector<float> Luma(const Image& im) {
+  std::vector<float> y(std::size_t(im.width) * im.height);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const std::uint8_t* p = &im.pixels[i * im.channels];
+    y[i] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+  }
+  return y;
+}
+
+// Separable 11-tap Gaussian (sigma 1.5) blur, borders clamped.
+std::vector<float> Blur(const std::vector<float>& in, int w, int h) {
+  static const std::array<float, 11> kernel = [] {
+    std::array<float, 11> k{};
+    float sum = 0;
+    for (int i = 0; i < 11; ++i) sum += k[i] = std::exp(-float((i - 5) * (i - 5)) / (2 * 2.25f));
+    for (float& v : k) v /= sum;
+    return k;
+  }();
+  std::vector<float> tmp(in.size()), out(in.size());
+  tbb::parallel_for(0, h, [&](int y) {
+    for (int x = 0; x < w; ++x) {
+      float s = 0;
+      for (int i = 0; i < 11; ++i)
+        s += kernel[i] * in[std::size_t(y) * w + std::clamp(x + i - 5, 0, w - 1)];
+      tmp[std::size_t(y) * w + x] = s;
+    }
+  });
+  tbb::parallel_for(0, h, [&](int y) {
+    for (int x = 0; x < w; ++x) {
+      float s = 0;
+      for (int i = 0; i < 11; ++i)
+        s += kernel[i] * tmp[std::size_t(std::clamp(y + i - 5, 0, h - 1)) * w + x];
+      out[std::size_t(y) * w + x] = s;
+    }
+  });
+  return out;
+}
+
+Score Compare(const Image& rendered, const Image& photo, const std::vector<std::uint8_t>& mask) {
+  const int w = photo.width, h = photo.height;
+  Score s;
+  for (std::size_t i = 0; i < mask.size(); ++i) {
+    if (!mask[i]) continue;
+    ++s.pixels;
+    for (int c = 0; c < 3; ++c) {
+      const double d = double(rendered.pixels[i * rendered.channels + c]) -
+                       double(photo.pixels[i * photo.channels + c]);
+      s.sq_err += d * d;
+    }
+  }
+  // SSIM (Wang et al. 2004) on luma with the usual constants for 8-bit data.
+  const std::vector<float> a = Luma(rendered), b = Luma(photo);
+  std::vector<float> aa(a.size()), bb(a.size()), ab(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    aa[i] = a[i] * a[i];
+    bb[i] = b[i] * b[i];
+    ab[i] = a[i] * b[i];
+  }
+  const std::vector<float> ma = Blur(a, w, h), mb = Blur(b, w, h), saa = Blur(aa, w, h),
+                           sbb = Blur(bb, w, h), sab = Blur(ab, w, h);
+  constexpr double kC1 = (0.01 * 255) * (0.01 * 255), kC2 = (0.03 * 255) * (0.03 * 255);
+  for (std::size_t i = 0; i < mask.size(); ++i) {
+    if (!mask[i]) continue;
+    const double mu_a = ma[i], mu_b = mb[i];
+    const double var_a = std::max(0.0, saa[i] - mu_a * mu_a);
+    const double var_b = std::max(0.0, sbb[i] - mu_b * mu_b);
+    const double cov = sab[i] - mu_a * mu_b;
+    s.ssim += ((2 * mu_a * mu_b + kC1) * (2 * cov + kC2)) /
+              ((mu_a * mu_a + mu_b * mu_b + kC1) * (var_a + var_b + kC2));
+  }
+  return s;
+}
+
+Mesh Aligned(Mesh mesh, const Sim3d& gt_from_model) {
+  for (Vec3f& v : mesh.vertices) v = (gt_from_model * v.cast<double>()).cast<float>();
+  for (Vec3f& n : mesh.normals) n = (gt_from_model.rotation * n.cast<double>()).cast<float>();
+  return mesh;
+}
+
+// Unlit: colour = albedo (white hemisphere ambient of intensity 1, no sun, no shadows).
+render::RenderOptions UnlitOptions(double far_m) {
+  render::RenderOptions o;
+  o.lighting.sun_intensity = 0;
+  o.lighting.shadows = false;
+  o.lighting.ambient_intensity = 1;
+  o.lighting.sky_color = o.lighting.ground_color = Eigen::Vector3f::Ones();
+  o.lighting.background = Eigen::Vector3f::Zero();
+  o.near_m = 0.05;
+  o.far_m = far_m;
+  o.Check();
+  return o;
+}
+
+// Side by side: photograph, textured, vertex colour; pixels outside the mask darkened.
+Image Triptych(const Image& photo, const Image& tex, const Image& vc,
+               const std::vector<std::uint8_t>& mask) {
+  const int w = photo.width, h = photo.height;
+  Image out(3 * w, h, 3);
+  const Image* parts[3] = {&photo, &tex, &vc};
+  for (int k = 0; k < 3; ++k) {
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        const bool in = mask[std::size_t(y) * w + x] != 0;
+        for (int c = 0; c < 3; ++c) {
+          const int v = parts[k]->at(x, y, c);
+          out.at(k * w + x, y, c) = static_cast<std::uint8_t>(in ? v : v / 3);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+int Run(const Args& args) {
+  const fs::path ws(args.workspace), dense = fs::path(args.workspace) / "dense";
+  const fs::path synth(args.gt);
+  MUTA_CHECK(fs::is_directory(ws)) << "workspace not found: " << args.workspace << " (-w)";
+  MUTA_CHECK(fs::is_regular_file(dense / "textured.glb"))
+      << (dense / "textured.glb").string()
+      << " not found: the workspace has no textured model; run muta texture -w " << args.workspace
+      << " (or muta reconstruct through the texture stage) first";
+  MUTA_CHECK(fs::is_regular_file(dense / "mesh.ply"))
+      << (dense / "mesh.ply").string()
+      << " not found: the vertex-coloured mesh is the baseline; run the mesh stage (muta "
+         "reconstruct -w "
+      << args.workspace << " --to mesh)";
+  MUTA_CHECK(HasModel(dense / "sparse"))
+      << (dense / "sparse").string()
+      << ": no cameras of the reconstruction (cameras.bin/txt); run the undistort stage";
+  MUTA_CHECK(fs::is_directory(synth)) << "synthetic dataset not found: " << args.gt << " (--gt)";
+  MUTA_CHECK(HasModel(synth / "holdout" / "sparse") &&
+             fs::is_directory(synth / "holdout" / "images"))
+      << args.gt
+      << " has no held-out views (holdout/images/ and holdout/sparse/); make the "
+         "dataset with them: muta synth ... --holdout N -o "
+      << args.gt;
+  MUTA_CHECK(HasModel(synth / "gt" / "sparse") && fs::is_regular_file(synth / "gt" / "mesh.ply"))
+      << args.gt << " is not a muta synth dataset (gt/sparse/ and gt/mesh.ply missing)";
+
+  // 1. Alignment by the cameras.
+  const SparseModel gt_cameras = ReadSparseModel(synth / "gt" / "sparse");
+  const SparseModel model = ReadSparseModel(dense / "sparse");
+  const CameraEvaluation cameras = EvaluateCameras(gt_cameras, model);
+  MUTA_CHECK(cameras.registered >= 3)
+      << (dense / "sparse").string() << ": only " << cameras.registered << " of the "
+      << cameras.total
+      << " ground-truth images are in the reconstruction; at least 3 are needed to align it "
+         "(is the workspace a reconstruction of "
+      << (synth / "images").string() << "?)";
+  spdlog::info(
+      "reconstruction aligned by {} of {} cameras: scale {:.6g}, camera-centre error median "
+      "{:.4g} m",
+      cameras.registered, cameras.total, cameras.scale, cameras.position_error_median);
+
+  const SparseModel holdout = ReadSparseModel(synth / "holdout" / "sparse");
+  MUTA_CHECK(!holdout.images.empty())
+      << (synth / "holdout" / "sparse").string() << " lists no held-out views";
+  std::vector<std::string> missing;
+  for (const auto& [id, im] : holdout.images) {
+    if (!fs::is_regular_file(synth / "holdout" / "images" / im.name)) missing.push_back(im.name);
+  }
+  MUTA_CHECK(missing.empty()) << (synth / "holdout" / "images").string() << ": " << missing.size()
+                              << " held-out photographs missing, e.g. " << missing.front()
+                              << "; make the dataset again with --holdout";
+
+  // 2. The three meshes in the ground-truth frame.
+  GlbContent glb = ReadGlb(dense / "textured.glb");
+  MUTA_CHECK(glb.base_color_texture && !glb.mesh.uvs.empty())
+      << (dense / "textured.glb").string()
+      << " has no base colour texture; make it with muta texture -w " << args.workspace;
+  Mesh coloured = ReadPlyMesh(dense / "mesh.ply");
+  MUTA_CHECK(!coloured.colors.empty())
+      << (dense / "mesh.ply").string() << " has no vertex colours, so there is no baseline";
+  const Mesh gt_mesh = ReadPlyMesh(synth / "gt" / "mesh.ply");
+  spdlog::info(
+      "textured {} faces, vertex-coloured {} faces, ground truth {} faces, {} held-out "
+      "views",
+      glb.mesh.NumFaces(), coloured.NumFaces(), gt_mesh.NumFaces(), holdout.images.size());
+
+  const Box3f box = BoundingBox(gt_mesh.vertices);
+  double far = 0;
+  for (const auto& [id, im] : holdout.images) {
+    far = std::max(far, (CameraCenter(im.cam_from_world) - box.Center().cast<double>()).norm());
+  }
+  far = 2.0 * (far + box.Size().norm()) + 1.0;
+
+  auto context = render::CreateHeadlessContext();
+  render::Renderer renderer;
+  std::vector<render::SceneObject> objects(3);
+  objects[0].mesh = Aligned(std::move(glb.mesh), cameras.gt_from_model);
+  objects[0].texture = std::move(glb.base_color_texture);
+  objects[0].repeat_texture = false;
+  objects[1].mesh = Aligned(std::move(coloured), cameras.gt_from_model);
+  objects[2].mesh = gt_mesh;
+  const std::vector<int> ids = renderer.Add(std::move(objects));
+  const render::RenderOptions options = UnlitOptions(far);
+  auto only = [&](int k) {
+    for (int i = 0; i < 3; ++i) renderer.SetVisible(ids[i], i == k);
+  };
+  if (!args.save_renders.empty()) fs::create_directories(args.save_renders);
+
+  // 3. Render and compare.
+  Json views = Json::array();
+  Score total_tex, total_vc;
+  std::size_t covered_total = 0;
+  for (const auto& [id, im] : holdout.images) {
+    const Camera& camera = holdout.cameras.at(im.camera_id);
+    const Image photo = ReadImage(synth / "holdout" / "images" / im.name);
+    MUTA_CHECK(photo.width == camera.width && photo.height == camera.height)
+        << (synth / "holdout" / "images" / im.name).string() << " is " << photo.width << "x"
+        << photo.height << " but holdout/sparse says " << camera.width << "x" << camera.height;
+    only(2);
+    const render::RenderResult gt = renderer.Render(camera, im.cam_from_world, options);
+    only(0);
+    const render::RenderResult tex = renderer.Render(camera, im.cam_from_world, options);
+    only(1);
+    const render::RenderResult vc = renderer.Render(camera, im.cam_from_world, options);
+    std::vector<std::uint8_t> mask(std::size_t(camera.width) * camera.height);
+    std::size_t covered = 0;
+    for (std::size_t i = 0; i < mask.size(); ++i) {
+      mask[i] = gt.depth.data[i] > 0;
+      covered += mask[i] && tex.depth.data[i] > 0;
+    }
+    const Score st = Compare(tex.color, photo, mask), sv = Compare(vc.color, photo, mask);
+    MUTA_CHECK(st.pixels > 0) << im.name << ": the ground-truth mesh is not in view";
+    total_tex.sq_err += st.sq_err, total_tex.ssim += st.ssim, total_tex.pixels += st.pixels;
+    total_vc.sq_err += sv.sq_err, total_vc.ssim += sv.ssim, total_vc.pixels += sv.pixels;
+    covered_total += covered;
+    const double covered_fraction = double(covered) / double(st.pixels);
+    spdlog::info(
+        "{}: textured PSNR {:.2f} dB SSIM {:.3f}, vertex colour PSNR {:.2f} dB SSIM "
+        "{:.3f} ({} building pixels, {:.1f} % covered)",
+        im.name, st.Psnr(), st.Ssim(), sv.Psnr(), sv.Ssim(), st.pixels, 100.0 * covered_fraction);
+    views.push_back({{"name", im.name},
+                     {"psnr", st.Psnr()},
+                     {"ssim", st.Ssim()},
+                     {"psnr_vertex_colour", sv.Psnr()},
+                     {"ssim_vertex_colour", sv.Ssim()},
+                     {"building_pixels", st.pixels},
+                     {"covered_fraction", covered_fraction}});
+    if (!args.save_renders.empty()) {
+      const fs::path out =
+          fs::path(args.save_renders) / (fs::path(im.name).stem().string() + ".png");
+      WriteImage(out, Triptych(photo, tex.color, vc.color, mask));
+    }
+  }
+
+  const double covered_fraction = double(covered_total) / double(total_tex.pixels);
+  if (args.json) {
+    Json out = {{"psnr", total_tex.Psnr()},
+                {"ssim", total_tex.Ssim()},
+                {"psnr_vertex_colour", total_vc.Psnr()},
+                {"ssim_vertex_colour", total_vc.Ssim()},
+                {"psnr_gain", total_tex.Psnr() - total_vc.Psnr()},
+                {"building_pixels", total_tex.pixels},
+                {"covered_fraction", covered_fraction},
+                {"views", views},
+                {"alignment", ToJson(cameras)}};
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf(
+      "held-out views   %zu  (%zu building pixels, %.1f %% covered by the reconstruction)\n",
+      holdout.images.size(), total_tex.pixels, 100.0 * covered_fraction);
+  std::printf("alignment        %zu / %zu cameras, scale %.6g, centre error median %.4g\n",
+              cameras.registered, cameras.total, cameras.scale, cameras.position_error_median);
+  std::printf("                 textured   vertex colour\n");
+  std::printf("psnr (dB)        %8.2f   %8.2f   (%+.2f dB)\n", total_tex.Psnr(), total_vc.Psnr(),
+              total_tex.Psnr() - total_vc.Psnr());
+  std::printf("ssim             %8.4f   %8.4f\n", total_tex.Ssim(), total_vc.Ssim());
+  for (const auto& v : views) {
+    std::printf("  %-20s %8.2f   %8.2f   ssim %.4f / %.4f\n", v["name"].get<std::string>().c_str(),
+                v["psnr"].get<double>(), v["psnr_vertex_colour"].get<double>(),
+                v["ssim"].get<double>(), v["ssim_vertex_colour"].get<double>());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* AddEvalTexture(CLI::App& eval, std::function<int()>& run) {
+  auto a = std::make_shared<Args>();
+  CLI::App* sub = eval.add_subcommand(
+      "texture",
+      "A textured reconstruction of a synthetic scene rendered from its held-out views (muta "
+      "synth --holdout N) and compared with those photographs on the building's pixels: PSNR "
+      "and SSIM, against the vertex-coloured mesh");
+  sub->add_option("-w,--workspace", a->workspace,
+                  "Workspace with dense/textured.glb, dense/mesh.ply and dense/sparse")
+      ->required();
+  sub->add_option("--gt", a->gt, "The synthetic dataset (muta synth -o DIR, with --holdout)")
+      ->required();
+  sub->add_option("--save-renders", a->save_renders,
+                  "Also write, per held-out view, a PNG: photograph | textured | vertex colour "
+                  "(outside the building darkened)");
+  sub->add_flag("--json", a->json, "Print only a JSON object on stdout");
+  run = [a] { return Run(*a); };
+  return sub;
+}
+
+}  // namespace muta::cli
