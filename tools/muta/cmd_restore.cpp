@@ -46,6 +46,8 @@ Json Summary(const restore::RestoreResult& r, const fs::path& dir) {
           {"holes", r.damage.NumHolesToFill()},
           {"observed_faces", r.observed_faces},
           {"inferred_faces", r.inferred_faces},
+          {"weak_support", r.damage.weak.known ? Json(r.damage.weak.weak_fraction) : Json(nullptr)},
+          {"weak_regions", r.damage.weak.regions.size()},
           {"seconds", r.report["seconds"]["total"]}};
 }
 
@@ -64,6 +66,10 @@ void Print(const Json& j, bool json) {
               100.0 * j["symmetry_inlier_fraction"].get<double>());
   std::printf("  damage          %zu missing regions, %zu holes\n",
               j["missing_regions"].get<std::size_t>(), j["holes"].get<std::size_t>());
+  if (j.contains("weak_support") && !j["weak_support"].is_null()) {
+    std::printf("  weak support    %.1f %% of the surface (%zu regions, damage.json)\n",
+                100.0 * j["weak_support"].get<double>(), j["weak_regions"].get<std::size_t>());
+  }
   std::printf("  faces           %zu observed (unchanged), %zu inferred\n",
               j["observed_faces"].get<std::size_t>(), j["inferred_faces"].get<std::size_t>());
   std::printf("  time            %.1f s\n", j["seconds"].get<double>());
@@ -110,7 +116,11 @@ int RestoreWorkspace(RestoreArgs& a) {
                    std::string(kWorkspaceOutput) + "/report.json"};
   std::optional<Json> summary;
   stage.run = [&](Workspace& w, Progress& progress) {
-    const restore::RestoreResult result = RestoreFile(w.Path(kWorkspaceInput), a.options, progress);
+    // The fused cloud the mesh came from tells where few photographs back the surface.
+    const std::optional<restore::FusedSupport> fused = restore::ReadFusedSupport(w.Path("dense"));
+    restore::RestoreOptions options = a.options;
+    if (fused) options.damage.fused = &*fused;
+    const restore::RestoreResult result = RestoreFile(w.Path(kWorkspaceInput), options, progress);
     restore::WriteRestoreOutputs(result, w.Path(kWorkspaceOutput));
     if (!a.highlight.empty()) WritePly(a.highlight, restore::HighlightProvenance(result.mesh));
     summary = Summary(result, w.Path(kWorkspaceOutput));
