@@ -107,23 +107,6 @@ void AllocateTargets(Targets& t, int width, int height, int samples) {
   t.samples = samples;
 }
 
-/// Clip from camera for COLMAP intrinsics: pixel u = fx x/z + cx lands at window x = u
-/// (GL pixel centres are at +0.5 too) and v = fy y/z + cy at window y = height - v (GL's
-/// window y is up; rows are flipped on read-back). Depth is reversed (near -> 1, far -> 0)
-/// for a zero-to-one clip range: the most precision where the geometry is.
-Eigen::Matrix4d ClipFromCamera(const Camera& camera, double near_m, double far_m) {
-  const double w = camera.width, h = camera.height;
-  Eigen::Matrix4d p = Eigen::Matrix4d::Zero();
-  p(0, 0) = 2 * camera.FocalX() / w;
-  p(0, 2) = 2 * camera.PrincipalX() / w - 1;
-  p(1, 1) = -2 * camera.FocalY() / h;
-  p(1, 2) = 1 - 2 * camera.PrincipalY() / h;
-  p(2, 2) = -near_m / (far_m - near_m);
-  p(2, 3) = near_m * far_m / (far_m - near_m);
-  p(3, 2) = 1;
-  return p;
-}
-
 Eigen::Matrix4d Matrix4(const Rigid3d& pose) {
   Eigen::Matrix4d m = Eigen::Matrix4d::Identity();
   m.topRows<3>() = pose.ToMatrix();
@@ -203,6 +186,21 @@ int StencilBits(GLuint framebuffer) {
 }
 
 }  // namespace
+
+// Pixel u = fx x/z + cx lands at window x = u (GL pixel centres are at +0.5 too) and
+// v = fy y/z + cy at window y = height - v (GL's window y is up; rows are flipped on read-back).
+Eigen::Matrix4d ClipFromCamera(const Camera& camera, double near_m, double far_m) {
+  const double w = camera.width, h = camera.height;
+  Eigen::Matrix4d p = Eigen::Matrix4d::Zero();
+  p(0, 0) = 2 * camera.FocalX() / w;
+  p(0, 2) = 2 * camera.PrincipalX() / w - 1;
+  p(1, 1) = -2 * camera.FocalY() / h;
+  p(1, 2) = 1 - 2 * camera.PrincipalY() / h;
+  p(2, 2) = -near_m / (far_m - near_m);
+  p(2, 3) = near_m * far_m / (far_m - near_m);
+  p(3, 2) = 1;
+  return p;
+}
 
 void RenderOptions::Check() const {
   MUTA_CHECK(std::isfinite(near_m) && near_m > 0)

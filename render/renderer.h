@@ -163,4 +163,9 @@ class Renderer {
 /// LookAt lives in core/pose.h; renderer users get it here too.
 using muta::LookAt;
 
+/// Clip from camera for COLMAP intrinsics (pixel centres at +0.5, image rows top-down), with
+/// reversed depth (near -> 1, far -> 0) for a zero-to-one clip range – the projection every
+/// pass of the renderer uses, for overlays drawn into its frames.
+Eigen::Matrix4d ClipFromCamera(const Camera& camera, double near_m, double far_m);
+
 }  // namespace muta::render

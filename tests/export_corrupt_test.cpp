@@ -9,10 +9,13 @@
 #include "core/json.h"
 #include "core/site_io.h"
 #include "tests/export_test_util.h"
+#include "tests/glb_test_util.h"
 #include "tests/test_util.h"
 
 namespace muta::test {
 namespace {
+
+using muta::test::Le32;
 
 namespace fs = std::filesystem;
 using Catch::Contains;
@@ -36,34 +39,10 @@ std::string Replace(std::string text, const std::string& from, const std::string
   return text.replace(pos, from.size(), to);
 }
 
-std::uint32_t Le32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-         (std::uint32_t{p[3]} << 24);
-}
-
-void PutLe32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 // A GLB with its JSON chunk edited by `edit` (the BIN chunk kept).
 template <typename Edit>
 std::vector<std::uint8_t> EditGlb(const std::vector<std::uint8_t>& glb, Edit edit) {
-  const std::uint32_t json_length = Le32(&glb[12]);
-  Json json =
-      ParseJson(std::string_view(reinterpret_cast<const char*>(&glb[20]), json_length), "tile");
-  edit(json);
-  std::string text = json.dump();
-  text.resize((text.size() + 3) & ~std::size_t{3}, ' ');
-  const std::vector<std::uint8_t> bin(glb.begin() + 20 + json_length, glb.end());
-  std::vector<std::uint8_t> out;
-  PutLe32(out, 0x46546C67);
-  PutLe32(out, 2);
-  PutLe32(out, static_cast<std::uint32_t>(12 + 8 + text.size() + bin.size()));
-  PutLe32(out, static_cast<std::uint32_t>(text.size()));
-  PutLe32(out, 0x4E4F534A);
-  out.insert(out.end(), text.begin(), text.end());
-  out.insert(out.end(), bin.begin(), bin.end());
-  return out;
+  return muta::test::EditGlbJson<Json>(glb, edit);
 }
 
 }  // namespace

@@ -12,9 +12,12 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/site_io.h"
+#include "tests/glb_test_util.h"
 
 namespace muta::reconstruct {
 namespace {
+
+using muta::test::Le32;
 
 using Catch::Contains;
 using OJson = nlohmann::json;
@@ -48,15 +51,6 @@ LodTree Tree(int n) {
   return BuildLodTree(Grid(n), options, progress);
 }
 
-std::uint32_t Le32(const std::uint8_t* p) {
-  return std::uint32_t{p[0]} | (std::uint32_t{p[1]} << 8) | (std::uint32_t{p[2]} << 16) |
-         (std::uint32_t{p[3]} << 24);
-}
-
-void PutLe32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
-}
-
 OJson JsonOf(const std::vector<std::uint8_t>& glb) {
   return OJson::parse(glb.begin() + 20, glb.begin() + 20 + Le32(&glb[12]));
 }
@@ -64,21 +58,7 @@ OJson JsonOf(const std::vector<std::uint8_t>& glb) {
 // The GLB with its JSON edited by `edit`; the BIN chunk kept (or changed by `edit_bin`).
 template <typename Edit>
 std::vector<std::uint8_t> EditGlb(const std::vector<std::uint8_t>& glb, Edit edit) {
-  const std::uint32_t json_length = Le32(&glb[12]);
-  OJson json = JsonOf(glb);
-  edit(json);
-  std::string text = json.dump();
-  text.resize((text.size() + 3) & ~std::size_t{3}, ' ');
-  const std::vector<std::uint8_t> bin(glb.begin() + 20 + json_length, glb.end());
-  std::vector<std::uint8_t> out;
-  PutLe32(out, 0x46546C67);
-  PutLe32(out, 2);
-  PutLe32(out, static_cast<std::uint32_t>(12 + 8 + text.size() + bin.size()));
-  PutLe32(out, static_cast<std::uint32_t>(text.size()));
-  PutLe32(out, 0x4E4F534A);
-  out.insert(out.end(), text.begin(), text.end());
-  out.insert(out.end(), bin.begin(), bin.end());
-  return out;
+  return muta::test::EditGlbJson<OJson>(glb, edit);
 }
 
 // Byte offset in the file of the compressed data of bufferView `view`.

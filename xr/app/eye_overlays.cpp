@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "render/renderer.h"
+
 namespace muta::xr {
 namespace {
 
@@ -43,21 +45,6 @@ constexpr const char* kFullScreenVs =
     "  vec2 p = vec2((gl_VertexID << 1) & 2, gl_VertexID & 2);\n"
     "  gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);\n"
     "}\n";
-
-/// Clip from camera as the renderer's (render/renderer.cpp ClipFromCamera): COLMAP pixels,
-/// reversed depth for a zero-to-one clip range.
-Eigen::Matrix4f ClipFromCamera(const Camera& camera, double near_m, double far_m) {
-  const double w = camera.width, h = camera.height;
-  Eigen::Matrix4d p = Eigen::Matrix4d::Zero();
-  p(0, 0) = 2 * camera.FocalX() / w;
-  p(0, 2) = 2 * camera.PrincipalX() / w - 1;
-  p(1, 1) = -2 * camera.FocalY() / h;
-  p(1, 2) = 1 - 2 * camera.PrincipalY() / h;
-  p(2, 2) = -near_m / (far_m - near_m);
-  p(2, 3) = near_m * far_m / (far_m - near_m);
-  p(3, 2) = 1;
-  return p.cast<float>();
-}
 
 void RestoreState() {
   glDepthMask(GL_TRUE);
@@ -179,7 +166,7 @@ void EyeOverlays::DrawArc(const TeleportArc& arc, const Camera& camera,
   glDisable(GL_CULL_FACE);
   glEnable(GL_FRAMEBUFFER_SRGB);  // linear colour into the sRGB swapchain, as the renderer
   glUseProgram(line_program_);
-  const Eigen::Matrix4f clip = ClipFromCamera(camera, near_m, far_m);
+  const Eigen::Matrix4f clip = render::ClipFromCamera(camera, near_m, far_m).cast<float>();
   glUniformMatrix4fv(glGetUniformLocation(line_program_, "clip_from_camera"), 1, GL_FALSE,
                      clip.data());
   const Eigen::Vector3f& c = arc.target ? kArcValidColour : kArcInvalidColour;

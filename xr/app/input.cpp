@@ -156,13 +156,7 @@ std::optional<TrackedPose> XrInput::Locate(XrSpace space, XrAction action, XrPat
   const XrSpaceLocationFlags need =
       XR_SPACE_LOCATION_POSITION_VALID_BIT | XR_SPACE_LOCATION_ORIENTATION_VALID_BIT;
   if ((location.locationFlags & need) != need) return std::nullopt;
-  const XrPosef& p = location.pose;
-  TrackedPose pose;
-  pose.position = {p.position.x, p.position.y, p.position.z};
-  pose.orientation =
-      Eigen::Quaterniond(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)
-          .normalized();
-  return pose;
+  return ToTracked(location.pose);
 }
 
 float XrInput::Value(XrAction action, XrPath hand, bool* active) const {
@@ -209,6 +203,15 @@ InputFrame XrInput::Sync(XrSpace base, XrTime time) {
   MUTA_XR_CHECK(xrGetActionStateBoolean(session_, &get, &toggle));
   frame.toggle_inferred = toggle.isActive && toggle.changedSinceLastSync && toggle.currentState;
   return frame;
+}
+
+TrackedPose ToTracked(const XrPosef& p) {
+  TrackedPose pose;
+  pose.position = {p.position.x, p.position.y, p.position.z};
+  pose.orientation =
+      Eigen::Quaterniond(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)
+          .normalized();
+  return pose;
 }
 
 }  // namespace muta::xr

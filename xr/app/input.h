@@ -70,4 +70,7 @@ class XrInput {
   std::array<XrSpace, 2> aim_spaces_{}, grip_spaces_{};
 };
 
+/// An OpenXR pose as a TrackedPose (orientation normalised).
+TrackedPose ToTracked(const XrPosef& p);
+
 }  // namespace muta::xr

@@ -38,8 +38,6 @@ constexpr double kArFootprintM = 1.0;  // AR: the model's footprint at its dollh
 double ThreadCpuMs();
 /// A JSON array [x, y, z].
 Json Vec(const Eigen::Vector3d& v);
-/// An OpenXR pose as a TrackedPose (orientation normalised).
-TrackedPose ToTracked(const XrPosef& p);
 
 struct Swapchain {
   XrSwapchain handle = XR_NULL_HANDLE;

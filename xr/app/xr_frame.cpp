@@ -8,15 +8,6 @@
 
 namespace muta::xr::detail {
 
-TrackedPose ToTracked(const XrPosef& p) {
-  TrackedPose pose;
-  pose.position = {p.position.x, p.position.y, p.position.z};
-  pose.orientation =
-      Eigen::Quaterniond(p.orientation.w, p.orientation.x, p.orientation.y, p.orientation.z)
-          .normalized();
-  return pose;
-}
-
 void Viewer::Frame() {
   XrFrameState frame_state{XR_TYPE_FRAME_STATE};
   MUTA_XR_CHECK(xrWaitFrame(session_, nullptr, &frame_state));
