@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "core/random_soup_test_util.h"
 #include "core/sampling.h"
 
 namespace muta {
@@ -13,30 +14,10 @@ namespace {
 
 using Eigen::Vector3d;
 
-Vec3f RandomPoint(std::mt19937& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> u(lo, hi);
-  return {u(rng), u(rng), u(rng)};
-}
-
-// A soup of `n` random small triangles in [-1, 1]^3, with a few degenerate ones.
+using test::RandomPoint;
+// Triangles of up to 0.1 half size.
 Mesh RandomSoup(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Mesh mesh;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Vec3f c = RandomPoint(rng, -1, 1);
-    const auto base = std::uint32_t(mesh.vertices.size());
-    mesh.vertices.push_back(c + RandomPoint(rng, -0.1f, 0.1f));
-    mesh.vertices.push_back(c + RandomPoint(rng, -0.1f, 0.1f));
-    if (i % 50 == 0) {  // collinear or coincident corners
-      mesh.vertices.push_back(i % 100 == 0
-                                  ? mesh.vertices[base]
-                                  : Vec3f(0.5f * (mesh.vertices[base] + mesh.vertices[base + 1])));
-    } else {
-      mesh.vertices.push_back(c + RandomPoint(rng, -0.1f, 0.1f));
-    }
-    mesh.faces.emplace_back(base, base + 1, base + 2);
-  }
-  return mesh;
+  return test::RandomSoup(n, seed, 0.1f);
 }
 
 ClosestPoint BruteForce(const Mesh& mesh, const Vector3d& q) {

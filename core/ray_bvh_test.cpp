@@ -8,37 +8,17 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "core/random_soup_test_util.h"
 
 namespace muta {
 namespace {
 
 using Eigen::Vector3d;
 
-Vec3f RandomPoint(std::mt19937& rng, float lo, float hi) {
-  std::uniform_real_distribution<float> u(lo, hi);
-  return {u(rng), u(rng), u(rng)};
-}
-
-// `n` random small triangles in [-1, 1]^3; every 50th is degenerate (collinear or coincident
-// corners).
+using test::RandomPoint;
+// Triangles of up to 0.15 half size.
 Mesh RandomSoup(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  Mesh mesh;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Vec3f c = RandomPoint(rng, -1, 1);
-    const auto base = std::uint32_t(mesh.vertices.size());
-    mesh.vertices.push_back(c + RandomPoint(rng, -0.15f, 0.15f));
-    mesh.vertices.push_back(c + RandomPoint(rng, -0.15f, 0.15f));
-    if (i % 50 == 0) {
-      mesh.vertices.push_back(i % 100 == 0
-                                  ? mesh.vertices[base]
-                                  : Vec3f(0.5f * (mesh.vertices[base] + mesh.vertices[base + 1])));
-    } else {
-      mesh.vertices.push_back(c + RandomPoint(rng, -0.15f, 0.15f));
-    }
-    mesh.faces.emplace_back(base, base + 1, base + 2);
-  }
-  return mesh;
+  return test::RandomSoup(n, seed, 0.15f);
 }
 
 // Reference: every triangle, in double, with the textbook Möller–Trumbore test.

@@ -14,6 +14,7 @@
 #include "reconstruct/restore/completion.h"
 #include "reconstruct/restore/learned_net.h"
 #include "reconstruct/restore/learned_voxel.h"
+#include "reconstruct/restore/mesh_builder_test_util.h"
 #include "tests/test_util.h"
 
 namespace {
@@ -22,15 +23,8 @@ using namespace muta;
 using namespace muta::restore;
 using Eigen::Vector3d;
 
-std::uint32_t V(Mesh& m, const Vector3d& p) {
-  m.vertices.push_back(p.cast<float>());
-  return std::uint32_t(m.vertices.size() - 1);
-}
-void Quad(Mesh& m, const Vector3d& a, const Vector3d& b, const Vector3d& c, const Vector3d& d) {
-  const auto i = V(m, a), j = V(m, b), k = V(m, c), l = V(m, d);
-  m.faces.emplace_back(i, j, k);
-  m.faces.emplace_back(i, k, l);
-}
+using muta::test::Quad;
+using muta::test::V;
 // Axis-aligned box [lo, hi], outward-facing quads.
 void Box(Mesh& m, const Vector3d& lo, const Vector3d& hi) {
   auto p = [&](int x, int y, int z) {

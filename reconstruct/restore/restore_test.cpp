@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/progress.h"
 #include "reconstruct/restore/completion.h"
+#include "reconstruct/restore/mesh_builder_test_util.h"
 #include "reconstruct/restore/restore.h"
 
 namespace {
@@ -29,15 +30,8 @@ std::string ErrorOf(const std::function<void()>& f) {
   return {};
 }
 
-std::uint32_t V(Mesh& m, const Vector3d& p) {
-  m.vertices.push_back(p.cast<float>());
-  return std::uint32_t(m.vertices.size() - 1);
-}
-void Quad(Mesh& m, const Vector3d& a, const Vector3d& b, const Vector3d& c, const Vector3d& d) {
-  const auto i = V(m, a), j = V(m, b), k = V(m, c), l = V(m, d);
-  m.faces.emplace_back(i, j, k);
-  m.faces.emplace_back(i, k, l);
-}
+using muta::test::Quad;
+using muta::test::V;
 // A box centred at `c`, turned by `yaw` about z, half extents `h`; separate vertices per side.
 void Box(Mesh& m, const Vector3d& c, double yaw, const Vector3d& h) {
   const Eigen::Matrix3d r = Eigen::AngleAxisd(yaw, Vector3d::UnitZ()).toRotationMatrix();
