@@ -70,6 +70,19 @@ TEST_CASE("muta demo runs, measures, restores, exports and resumes", "[e2e][demo
   CHECK(damage_found["symmetry"]["azimuth_coverage"].get<double>() < 1.0);
   if (damage_found["symmetry"]["found"].get<bool>()) {
     CHECK(fs::exists(fs::path(ws) / "restore" / "restored.ply"));
+    // The texture stage's atlas was carried into the restored mesh and the site is textured.
+    CHECK(fs::exists(fs::path(ws) / "restore" / "restored_textured.ply"));
+    const muta::Json job = muta::ReadJsonFile(fs::path(ws) / "muta.job.json");
+    for (const auto& stage : job["stages"]) {
+      if (stage["name"] == "restore") {
+        CHECK(stage["figures"]["texture"]["transferred_faces"].get<std::size_t>() > 1000);
+      }
+      if (stage["name"] != "export") continue;
+      CHECK(stage["figures"]["input"] == "restore/restored_textured.ply");
+      for (const auto& level : stage["figures"]["levels"]) {
+        CHECK(level["texture_pixels"].get<std::size_t>() > 0);
+      }
+    }
     CHECK(damage_found["symmetry"]["rotation_order"] == 8);
     CHECK(inferred > 0);
     CHECK(r.out.find("restored: 8-fold symmetry") != std::string::npos);

@@ -36,6 +36,7 @@
 #include "core/workspace.h"
 #include "reconstruct/pipeline.h"
 #include "reconstruct/restore/restore.h"
+#include "reconstruct/restore/restore_texture.h"
 #include "reconstruct/tiles/site_export.h"
 #include "render/gl_context.h"
 #include "render/viewer/script.h"
@@ -44,6 +45,7 @@
 #include "tools/muta/command.h"
 #include "tools/muta/demo_stills.h"
 #include "tools/muta/report.h"
+#include "tools/muta/site_input.h"
 #include "tools/synth/synth.h"
 
 namespace muta::cli {
@@ -149,7 +151,7 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
   stages.push_back(
       {"restore",
        {{"method", "auto"}},
-       {"dense/mesh.ply"},
+       {"dense/mesh.ply", "dense/textured.glb"},
        {"restore/damage.json", "restore/report.json"},
        [](Workspace& ws, Progress& progress) {
          const fs::path input = ws.Path("dense/mesh.ply");
@@ -176,6 +178,8 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
                "no rotational symmetry found on the reconstructed mesh: not restored, the site "
                "is exported from dense/mesh.ply";
            std::filesystem::remove(restored);
+           std::filesystem::remove(ws.Path("restore") / restore::kTexturedRestoreFile);
+           std::filesystem::remove(ws.Path("restore") / restore::kTexturedRestoreAtlas);
            fs::create_directories(ws.Path("restore"));
            WriteJsonFile(ws.Path("restore/damage.json"), r.damage_json);
            WriteJsonFile(ws.Path("restore/report.json"), r.report);
@@ -188,6 +192,12 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
            return figures;
          }
          restore::WriteRestoreOutputs(r, ws.Path("restore"));
+         // The texture stage's atlas carried into the restored mesh (symmetry transfers take
+         // their counterpart's texture, other inferred faces a neutral grey).
+         if (const std::optional<Json> t = restore::WriteTexturedRestore(
+                 r, ws.Path("dense/textured.glb"), ws.Path("restore"))) {
+           figures["texture"] = *t;
+         }
          figures["restored"] = true;
          figures["inferred_faces"] = r.inferred_faces;
          figures["seconds"] = r.report["seconds"]["total"];
@@ -200,29 +210,14 @@ std::vector<StageDef> DemoStages(const DemoOptions& o) {
                     {"dense/mesh.ply", "restore/report.json"},
                     {"site/tileset.json", "site/site.json", "site/model.glb"},
                     [](Workspace& ws, Progress& progress) {
-                      std::string input = "dense/mesh.ply";
-                      for (const char* candidate : {"restore/restored.ply", "dense/textured.glb"}) {
-                        if (fs::is_regular_file(ws.Path(candidate))) {
-                          input = candidate;
-                          break;
-                        }
-                      }
+                      const std::string input = FindSiteInput(ws.root());
                       reconstruct::SiteExportOptions options;
                       options.name = "demo pagoda";
                       options.unscaled = ws.job().properties.value("unscaled", false);
                       options.source = input;
-                      Mesh mesh;
-                      std::optional<Image> texture;
-                      if (fs::path(input).extension() == ".glb") {
-                        TileContent content =
-                            ReadTileGlb(ws.Path(input), {.require_provenance = false});
-                        mesh = std::move(content.mesh);
-                        if (!mesh.uvs.empty()) texture = std::move(content.base_color_texture);
-                      } else {
-                        mesh = ReadPlyMesh(ws.Path(input));
-                      }
-                      const auto summary = reconstruct::ExportSite(mesh, texture, ws.Path("site"),
-                                                                   options, progress);
+                      SiteInput loaded = LoadSiteInput(ws.Path(input));
+                      const auto summary = reconstruct::ExportSite(
+                          loaded.mesh, loaded.texture, ws.Path("site"), options, progress);
                       Json figures = summary.ToJson();
                       figures["input"] = input;
                       return figures;

@@ -1,8 +1,9 @@
 // muta export: a mesh or a workspace's best mesh -> site bundle (3D Tiles 1.1 + glTF with
 // per-triangle provenance; reconstruct/tiles/site_export.h, docs/formats.md "Site bundle").
 //   muta export --mesh FILE -o SITE [options]
-//   muta export -w WORKSPACE [-o SITE] [options]   (restore/restored.ply, else
-//       dense/textured.glb, else dense/mesh.ply -> WORKSPACE/site; resumable stage "export")
+//   muta export -w WORKSPACE [-o SITE] [options]   (restore/restored_textured.ply, else
+//       restore/restored.ply, else dense/textured.glb, else dense/mesh.ply -> WORKSPACE/site;
+//       resumable stage "export")
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "core/workspace.h"
 #include "reconstruct/tiles/site_export.h"
 #include "tools/muta/command.h"
+#include "tools/muta/site_input.h"
 
 namespace muta::cli {
 namespace {
@@ -37,36 +39,6 @@ struct ExportArgs {
   RunOptions run;
   reconstruct::SiteExportOptions options;
 };
-
-// Workspace inputs, best first.
-constexpr const char* kWorkspaceInputs[] = {"restore/restored.ply", "dense/textured.glb",
-                                            "dense/mesh.ply"};
-
-struct LoadedMesh {
-  Mesh mesh;
-  std::optional<Image> texture;
-};
-
-LoadedMesh LoadMesh(const fs::path& path) {
-  MUTA_CHECK(fs::exists(path)) << path.string() << ": no such file; give a .ply or .glb mesh";
-  MUTA_CHECK(fs::is_regular_file(path)) << path.string() << " is not a file";
-  std::string ext = path.extension().string();
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  LoadedMesh loaded;
-  if (ext == ".ply") {
-    loaded.mesh = ReadPlyMesh(path);
-  } else if (ext == ".glb") {
-    // Muta's own .glb files carry provenance; other files read as observed.
-    TileContent content = ReadTileGlb(path, {.require_provenance = false});
-    loaded.mesh = std::move(content.mesh);
-    if (!loaded.mesh.uvs.empty()) loaded.texture = std::move(content.base_color_texture);
-  } else {
-    MUTA_FAIL << path.string() << ": unknown mesh format '" << ext << "'; use .ply or .glb";
-  }
-  MUTA_CHECK(loaded.mesh.NumFaces() > 0)
-      << path.string() << " has no triangles (a point cloud?); export needs a triangle mesh";
-  return loaded;
-}
 
 void PrintSummary(const reconstruct::SiteExportSummary& s, const fs::path& site, bool json) {
   if (json) {
@@ -99,7 +71,7 @@ Json OptionsJson(const reconstruct::SiteExportOptions& o) {
 
 int ExportMesh(ExportArgs& a) {
   MUTA_CHECK(!a.output.empty()) << "--mesh needs -o SITE (the bundle folder to write)";
-  LoadedMesh loaded = LoadMesh(a.mesh);
+  SiteInput loaded = LoadSiteInput(a.mesh);
   a.options.source = a.mesh;
   Progress progress;
   const auto summary =
@@ -112,16 +84,10 @@ int ExportWorkspace(ExportArgs& a) {
   const fs::path root(a.workspace);
   MUTA_CHECK(fs::is_directory(root)) << a.workspace << ": no such workspace folder; check the -w "
                                      << "path (or use --mesh FILE -o SITE for a single mesh)";
-  std::string input;
-  for (const char* candidate : kWorkspaceInputs) {
-    if (fs::is_regular_file(root / candidate)) {
-      input = candidate;
-      break;
-    }
-  }
-  MUTA_CHECK(!input.empty()) << a.workspace << ": nothing to export – none of "
-                             << kWorkspaceInputs[0] << ", " << kWorkspaceInputs[1] << ", "
-                             << kWorkspaceInputs[2]
+  const std::string input = FindSiteInput(root);
+  MUTA_CHECK(!input.empty()) << a.workspace << ": nothing to export – none of " << kSiteInputs[0]
+                             << ", " << kSiteInputs[1] << ", " << kSiteInputs[2] << ", "
+                             << kSiteInputs[3]
                              << " exists; run `muta reconstruct` (and `muta restore`) first, "
                                 "or export a mesh with --mesh FILE -o SITE";
   Workspace ws = Workspace::Open(root, /*create=*/false);
@@ -137,7 +103,7 @@ int ExportWorkspace(ExportArgs& a) {
   stage.outputs = {output};
   std::optional<reconstruct::SiteExportSummary> summary;
   stage.run = [&](Workspace& w, Progress& progress) {
-    LoadedMesh loaded = LoadMesh(w.Path(input));
+    SiteInput loaded = LoadSiteInput(w.Path(input));
     summary =
         reconstruct::ExportSite(loaded.mesh, loaded.texture, w.Path(output), a.options, progress);
     return summary->ToJson();
@@ -169,10 +135,13 @@ CommandSpec ExportCommand() {
         auto a = std::make_shared<ExportArgs>();
         reconstruct::SiteExportOptions& o = a->options;
         auto* mesh =
-            sub.add_option("--mesh", a->mesh, "Mesh to export (.ply or .glb, z-up metres)");
+            sub.add_option("--mesh", a->mesh,
+                           "Mesh to export (.ply or .glb, z-up metres; a .ply with UVs takes its "
+                           "texture from STEM_atlas.jpg/.png beside it)");
         auto* ws = sub.add_option("-w,--workspace", a->workspace,
-                                  "Job workspace: exports restore/restored.ply, else "
-                                  "dense/textured.glb, else dense/mesh.ply into WORKSPACE/site");
+                                  "Job workspace: exports restore/restored_textured.ply, else "
+                                  "restore/restored.ply, else dense/textured.glb, else "
+                                  "dense/mesh.ply into WORKSPACE/site");
         mesh->excludes(ws);
         sub.add_option("-o,--output", a->output,
                        "Site bundle folder (with -w: relative to the workspace; default site)");

@@ -2,7 +2,7 @@
 // triangle (docs/restore.md).
 //   muta restore --mesh FILE.ply -o DIR [--method auto|symmetry|smooth|learned] [--json]
 //   muta restore -w WORKSPACE [--method ...] [--force]   (dense/mesh.ply -> WORKSPACE/restore/;
-//                                                        resumable stage "restore")
+//       resumable stage "restore"; with dense/textured.glb also restored_textured.ply + atlas)
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -16,6 +16,7 @@
 #include "core/workspace.h"
 #include "reconstruct/restore/completion.h"
 #include "reconstruct/restore/restore.h"
+#include "reconstruct/restore/restore_texture.h"
 #include "tools/muta/command.h"
 
 namespace muta::cli {
@@ -24,6 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kWorkspaceInput = "dense/mesh.ply";
+constexpr const char* kWorkspaceTextured = "dense/textured.glb";
 constexpr const char* kWorkspaceOutput = "restore";
 
 struct RestoreArgs {
@@ -72,6 +74,14 @@ void Print(const Json& j, bool json) {
   }
   std::printf("  faces           %zu observed (unchanged), %zu inferred\n",
               j["observed_faces"].get<std::size_t>(), j["inferred_faces"].get<std::size_t>());
+  if (j.contains("texture")) {
+    const Json& t = j["texture"];
+    std::printf(
+        "  texture         %s: %zu inferred faces textured from their counterpart, %zu "
+        "neutral (untextured)\n",
+        t["file"].get<std::string>().c_str(), t["transferred_faces"].get<std::size_t>(),
+        t["neutral_faces"].get<std::size_t>());
+  }
   std::printf("  time            %.1f s\n", j["seconds"].get<double>());
 }
 
@@ -110,7 +120,8 @@ int RestoreWorkspace(RestoreArgs& a) {
   StageDef stage;
   stage.name = "restore";
   stage.options = {{"method", a.options.method}};
-  stage.inputs = {kWorkspaceInput};
+  // The texture stage's output, when there is one, is carried into the restored mesh.
+  stage.inputs = {kWorkspaceInput, kWorkspaceTextured};
   stage.outputs = {std::string(kWorkspaceOutput) + "/restored.ply",
                    std::string(kWorkspaceOutput) + "/damage.json",
                    std::string(kWorkspaceOutput) + "/report.json"};
@@ -122,8 +133,11 @@ int RestoreWorkspace(RestoreArgs& a) {
     if (fused) options.damage.fused = &*fused;
     const restore::RestoreResult result = RestoreFile(w.Path(kWorkspaceInput), options, progress);
     restore::WriteRestoreOutputs(result, w.Path(kWorkspaceOutput));
+    const std::optional<Json> textured =
+        restore::WriteTexturedRestore(result, w.Path(kWorkspaceTextured), w.Path(kWorkspaceOutput));
     if (!a.highlight.empty()) WritePly(a.highlight, restore::HighlightProvenance(result.mesh));
     summary = Summary(result, w.Path(kWorkspaceOutput));
+    if (textured) (*summary)["texture"] = *textured;
     return *summary;
   };
   Progress progress;
