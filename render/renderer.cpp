@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "render/distortion.h"
 #include "render/gl_util.h"
+#include "render/section_caps.h"
 #include "render/shadow_map.h"
 #include "render/vertex_data.h"
 
@@ -139,12 +140,11 @@ std::uint8_t ToSrgb8(float linear) {
   return static_cast<std::uint8_t>(std::lround(255.0f * LinearToSrgb(linear)));
 }
 
-// Layer and section uniforms shared by the colour, depth and shadow programs (the block
-// marked "shared" in the fragment shaders).
-// `planes_instead`: these section planes instead of the options' ones (the caps' stencil pass).
+}  // namespace
+
+// Declared in section_caps.h (the caps' stencil passes use it too).
 void SetLayerUniforms(GLuint program, const RenderOptions& options, float viewport_width,
-                      bool shadow_pass,
-                      const std::vector<Eigen::Vector4d>* planes_instead = nullptr) {
+                      bool shadow_pass, const std::vector<Eigen::Vector4d>* planes_instead) {
   const LayerOptions& layers = options.layers;
   gl::SetUniform(program, "u_show_observed", layers.show_observed ? 1 : 0);
   gl::SetUniform(program, "u_show_inferred", layers.show_inferred ? 1 : 0);
@@ -164,28 +164,6 @@ void SetLayerUniforms(GLuint program, const RenderOptions& options, float viewpo
     glProgramUniform4fv(program, glGetUniformLocation(program, "u_planes"), count, planes.data());
   }
 }
-
-// Stencil bits of a draw framebuffer (0 = the default framebuffer).
-int StencilBits(GLuint framebuffer) {
-  GLint bits = 0;
-  if (framebuffer == 0) {
-    glGetNamedFramebufferAttachmentParameteriv(0, GL_STENCIL,
-                                               GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &bits);
-  } else {
-    GLint type = GL_NONE;
-    glGetNamedFramebufferAttachmentParameteriv(framebuffer, GL_STENCIL_ATTACHMENT,
-                                               GL_FRAMEBUFFER_ATTACHMENT_OBJECT_TYPE, &type);
-    if (type != GL_NONE) {
-      glGetNamedFramebufferAttachmentParameteriv(framebuffer, GL_STENCIL_ATTACHMENT,
-                                                 GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &bits);
-    }
-  }
-  // A context without a default framebuffer (EGL surfaceless) reports an error: no stencil.
-  if (glGetError() != GL_NO_ERROR) bits = 0;
-  return bits;
-}
-
-}  // namespace
 
 // Pixel u = fx x/z + cx lands at window x = u (GL pixel centres are at +0.5 too) and
 // v = fy y/z + cy at window y = height - v (GL's window y is up; rows are flipped on read-back).
@@ -271,8 +249,7 @@ struct Renderer::Impl {
   gl::Program mesh_program;
   gl::Program depth_program;
   gl::Program shadow_program;
-  gl::Program cap_program;
-  gl::VertexArray empty_vao;  // for the cap quad, which has no vertex buffer
+  std::optional<SectionCaps> caps;
   bool warned_no_stencil = false;
   std::map<int, GpuObject> objects;
   int next_id = 0;
@@ -495,18 +472,6 @@ void Renderer::Impl::DrawColor(const Eigen::Matrix4f& clip_from_world,
   DrawObjects(mp, false);
 }
 
-// Caps by the stencil buffer, one plane at a time. A point P of the plane lies inside the
-// model's closed surfaces when the ray from the eye (outside them) to P crosses them a net
-// non-zero number of times; that segment lies wholly on the eye's side of the plane. So the
-// geometry on the eye's side of the plane (whatever the other planes cut) is drawn into the
-// stencil only – back faces increment, front faces decrement, no depth test – and a quad on
-// the plane, cut by the other planes, is then drawn where the count is not zero, depth-tested
-// against the scene. Overlapping closed parts add up; an open sheet (a ground, an unclosed
-// scan) caps only where it lies between the eye and the plane (counting from infinity
-// instead, as the textbook technique does, would cap the whole plane above a ground sheet) –
-// so a cut-away ground fills the plane below it, and cut-away open roofs leave cap fragments.
-// Limits: an eye inside a closed surface inverts the caps, and geometry nearer than the near
-// plane is not counted.
 void Renderer::Impl::DrawCaps(const Eigen::Matrix4f& clip_from_world, const Eigen::Vector3d& eye,
                               const RenderOptions& options, float viewport_width) {
   if (options.section_planes.empty()) return;
@@ -517,68 +482,9 @@ void Renderer::Impl::DrawCaps(const Eigen::Matrix4f& clip_from_world, const Eige
     bounds.Extend(object.bounds.max);
   }
   if (bounds.Empty()) return;
-  const Eigen::Vector3d centre = (0.5f * (bounds.min + bounds.max)).cast<double>();
-  const double radius = 0.5 * (bounds.max - bounds.min).cast<double>().norm() * 1.01 + 1e-3;
-
-  const GLuint dp = depth_program.get();
-  const GLuint cp = cap_program.get();
-  gl::SetUniform(dp, "u_clip_from_world", clip_from_world);
-  gl::SetUniform(cp, "u_clip_from_world", clip_from_world);
-  gl::SetUniform(cp, "u_cap_color", options.section_cap_color);
-  const Lighting& lighting = options.lighting;
-  gl::SetUniform(cp, "u_sun_direction", Eigen::Vector3f(lighting.sun_direction.normalized()));
-  gl::SetUniform(cp, "u_sun_irradiance",
-                 Eigen::Vector3f(lighting.sun_color * lighting.sun_intensity));
-  gl::SetUniform(cp, "u_sky_ambient",
-                 Eigen::Vector3f(lighting.sky_color * lighting.ambient_intensity));
-  gl::SetUniform(cp, "u_ground_ambient",
-                 Eigen::Vector3f(lighting.ground_color * lighting.ambient_intensity));
-  SetLayerUniforms(cp, options, viewport_width, false);
-
-  glEnable(GL_STENCIL_TEST);
-  glStencilMask(0xFF);
-  for (std::size_t i = 0; i < options.section_planes.size(); ++i) {
-    const Eigen::Vector4d plane =
-        options.section_planes[i] / options.section_planes[i].head<3>().norm();
-    const Eigen::Vector3d n = plane.head<3>();
-    const double offset = n.dot(centre) + plane.w();
-    if (std::abs(offset) > radius) continue;  // the plane misses the scene
-    // 1. The crossings into the stencil.
-    glClearStencil(0);
-    glClear(GL_STENCIL_BUFFER_BIT);
-    glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_FALSE);
-    glDepthMask(GL_FALSE);
-    glDisable(GL_DEPTH_TEST);
-    glStencilFunc(GL_ALWAYS, 0, 0xFF);
-    glStencilOpSeparate(GL_BACK, GL_KEEP, GL_KEEP, GL_INCR_WRAP);
-    glStencilOpSeparate(GL_FRONT, GL_KEEP, GL_KEEP, GL_DECR_WRAP);
-    // Keep the eye's side: the stencil program cuts away the side opposite the eye.
-    const std::vector<Eigen::Vector4d> eye_side = {n.dot(eye) + plane.w() >= 0 ? -plane : plane};
-    SetLayerUniforms(dp, options, viewport_width, false, &eye_side);
-    DrawObjects(dp, false);
-    // 2. The quad on the plane where the count is not zero.
-    glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
-    glDepthMask(GL_TRUE);
-    glEnable(GL_DEPTH_TEST);
-    glStencilFunc(GL_NOTEQUAL, 0, 0xFF);
-    glStencilOp(GL_KEEP, GL_KEEP, GL_KEEP);
-    const Eigen::Vector3d foot = centre - offset * n;
-    const Eigen::Vector3d t1 = n.unitOrthogonal();
-    const Eigen::Vector3d t2 = n.cross(t1);
-    std::vector<float> corners;
-    for (const auto& [a, b] : {std::pair{-1, -1}, {1, -1}, {-1, 1}, {1, 1}}) {
-      const Eigen::Vector3d p = foot + radius * (a * t1 + b * t2);
-      for (int k = 0; k < 3; ++k) corners.push_back(static_cast<float>(p[k]));
-    }
-    glProgramUniform3fv(cp, glGetUniformLocation(cp, "u_corners"), 4, corners.data());
-    gl::SetUniform(cp, "u_cap_plane", static_cast<int>(i));
-    glUseProgram(cp);
-    glBindVertexArray(empty_vao.get());
-    glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-    glBindVertexArray(0);
-  }
-  glDisable(GL_STENCIL_TEST);
-  gl::CheckError("drawing the section caps");
+  caps->Draw(
+      bounds, depth_program.get(), [this](GLuint program) { DrawObjects(program, false); },
+      clip_from_world, eye, options, viewport_width);
 }
 
 RenderResult Renderer::Impl::RenderPinhole(const Camera& camera, const Rigid3d& cam_from_world,
@@ -674,8 +580,7 @@ Renderer::Renderer() : impl_(std::make_unique<Impl>()) {
   impl_->mesh_program = gl::LoadProgram("mesh.vert", "mesh.frag");
   impl_->depth_program = gl::LoadProgram("mesh.vert", "depth.frag");
   impl_->shadow_program = gl::LoadProgram("shadow.vert", "shadow.frag");
-  impl_->cap_program = gl::LoadProgram("cap.vert", "cap.frag");
-  impl_->empty_vao = gl::CreateVertexArray();
+  impl_->caps.emplace();
   impl_->empty_face_data = gl::CreateBuffer();
   const GLuint observed = 0xFFFF0000u;  // observed, confidence 1
   glNamedBufferStorage(impl_->empty_face_data.get(), sizeof(observed), &observed, 0);

@@ -78,11 +78,13 @@ struct RenderOptions {
   /// side (n·x + d > 0) is cut away, in every pass (colour, depth, shadows). Where a plane cuts
   /// through closed surfaces, the cut is filled with a flat cap on the plane in
   /// `section_cap_color`, lit as a face along +n (colour pass only: not in the metric depth,
-  /// casting no shadow). Caps are found with the stencil buffer (renderer.cpp DrawCaps): a
+  /// casting no shadow). Caps are found with the stencil buffer (section_caps.cpp): a
   /// point of the plane is capped when the ray from the eye to it has crossed the surfaces a
-  /// net non-zero number of times, so open sheets (a ground) get no caps and an eye inside a
-  /// closed surface inverts them. Draw() needs a stencil buffer in the target framebuffer for
-  /// caps (GLFW windows of GlContext have one); without, it draws none and warns once.
+  /// net non-zero number of times and a back face lies beyond the plane along the ray (the
+  /// ray leaves a solid there), so open sheets (a ground, single-sheet roofs) cap nothing on
+  /// their own and an eye inside a closed surface inverts the caps. Draw() needs a stencil
+  /// buffer in the target framebuffer for caps (GLFW windows of GlContext have one); without,
+  /// it draws none and warns once.
   /// At most kMaxSectionPlanes; n need not be unit length but must not be zero.
   std::vector<Eigen::Vector4d> section_planes;
   Eigen::Vector3f section_cap_color = {0.62f, 0.2f, 0.16f};  ///< linear RGB

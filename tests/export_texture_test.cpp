@@ -151,6 +151,47 @@ TEST_CASE("muta export cuts a per-tile atlas for every tile and it renders like 
               leaves, finest["texture_bytes"].get<double>(), atlas_bytes, leaves);
   CHECK(worst_tiles > 30.0);
   CHECK(worst_root > 20.0);
+
+  // Downsampled coarse levels. At the default error bound the upper levels' geometric errors
+  // stay below 8 source texels – the viewers (and CesiumJS) draw them from so close that the
+  // source texels are already magnified – so every level keeps the source texel size. With a
+  // 20x coarser bound the upper levels are drawn only from afar and their atlases shrink:
+  // texel = max(source, geometricError / 8), fewer texels than the finest level.
+  const fs::path coarse_site = dir.path() / "site-coarse";
+  r = RunMuta({"export", "--mesh", textured.string(), "-o", coarse_site.string(),
+               "--tile-triangles", "3000", "--lod-error", "0.1", "--texture-format", "png",
+               "--no-model", "--json", "--progress", "none"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const Json coarse = ParseJson(r.out, "muta export --json");
+  INFO(coarse.dump(1));
+  const Json& coarse_levels = coarse["levels"];
+  REQUIRE(coarse_levels.size() >= 3);
+  const double source_texel = coarse["source_texel_m"].get<double>();
+  REQUIRE(source_texel > 0);
+  const Json& root_level = coarse_levels[0];
+  // The setup: the root's error asks for texels well above the source's.
+  REQUIRE(root_level["geometric_error_m"].get<double>() / 8 > 1.5 * source_texel);
+  for (const Json& level : coarse_levels) {
+    CAPTURE(level["depth"].get<int>());
+    const double wanted = std::max(source_texel, level["geometric_error_m"].get<double>() / 8);
+    CHECK(level["texel_m"].get<double>() >= 0.97 * wanted);
+  }
+  const double finest_pixels =
+      coarse_levels[coarse_levels.size() - 1]["texture_pixels"].get<double>();
+  CHECK(root_level["texel_m"].get<double>() > 1.5 * source_texel);
+  CHECK(root_level["texture_pixels"].get<double>() < 0.5 * finest_pixels);
+  CHECK(root_level["texture_bytes"].get<double>() <
+        0.7 * coarse_levels[coarse_levels.size() - 1]["texture_bytes"].get<double>());
+  for (std::size_t d = 1; d < coarse_levels.size(); ++d) {
+    CHECK(coarse_levels[d - 1]["texture_pixels"].get<double>() <=
+          coarse_levels[d]["texture_pixels"].get<double>());
+  }
+  std::printf(
+      "per-tile atlases, --lod-error 0.1: root %.0f texels (texel %.1f mm), finest "
+      "level %.0f texels (source texel %.1f mm)\n",
+      root_level["texture_pixels"].get<double>(), 1000 * root_level["texel_m"].get<double>(),
+      finest_pixels, 1000 * source_texel);
 }
 
 }  // namespace muta::test

@@ -1,5 +1,5 @@
 #version 450 core
-// Section caps (render/renderer.cpp DrawCaps): one quad on a section plane, its four corners
+// Section caps (render/section_caps.cpp): one quad on a section plane, its four corners
 // (world, z-up metres) in triangle-strip order in u_corners; no vertex buffer.
 uniform vec3 u_corners[4];
 uniform mat4 u_clip_from_world;

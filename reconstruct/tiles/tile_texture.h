@@ -9,7 +9,11 @@
 // Texel size: leaves keep the source's (measured: the area-weighted 25th percentile of the
 // triangles' sqrt(3D area / UV area)); coarser tiles get
 // max(source, geometric_error_m * texel_per_error), i.e. downsampled textures as their geometry
-// coarsens; an atlas larger than max_size_px on a side is scaled down to fit. Downsampling reads
+// coarsens; an atlas larger than max_size_px on a side is scaled down to fit. The default 1/8:
+// a tile is drawn where its screen-space error is <= 16 px (muta view, CesiumJS), i.e. one
+// pixel spans >= geometric_error / 16 there, so its texels cover at most 2 pixels. Levels with
+// errors below 8 source texels are drawn so close that they keep the source texels (see
+// docs/formats.md "Per-tile textures"). Downsampling reads
 // a box-filtered mip level of the source, then bilinear.
 //
 // Faces whose UVs collapse to one point (e.g. restoration's inferred faces without a texture,
@@ -27,7 +31,8 @@
 namespace muta::reconstruct {
 
 struct TileTextureOptions {
-  /// Texel size (metres) of a tile = max(source texel, geometric error x this).
+  /// Texel size (metres) of a tile = max(source texel, geometric error x this); 1/8 = 2 pixels
+  /// per texel where a viewer with a 16 px screen-space error limit first draws the tile.
   double texel_per_error = 0.125;
   /// Largest side of a tile atlas, pixels.
   int max_size_px = 2048;
