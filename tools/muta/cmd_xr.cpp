@@ -2,7 +2,7 @@
 //   muta xr PATH [--frames N] [--highlight-inferred] [--hide-inferred] [--graphics auto|xlib|egl]
 //                [--start X,Y,Z] [--yaw DEG] [--scale N] [--snap-turn DEG] [--complete-tiles]
 //                [--smooth-locomotion] [--move-speed M/S] [--vignette 0..1] [--surface-height M]
-//                [--log FILE.jsonl]
+//                [--no-panel] [--log FILE.jsonl]
 // PATH is a site bundle folder (or its tileset.json), a .ply mesh or point cloud, or a .glb mesh.
 #include <cstdio>
 #include <memory>
@@ -33,6 +33,7 @@ struct XrArgs {
   double move_speed_mps = 2.0;
   double vignette = 0.7;
   double surface_height_m = 0.75;
+  bool no_panel = false;
   std::string log;
 };
 
@@ -63,6 +64,7 @@ int RunXr(const XrArgs& args) {
   options.move_speed_mps = args.move_speed_mps;
   options.vignette = args.vignette;
   options.surface_height_m = args.surface_height_m;
+  options.panel = !args.no_panel;
   options.log_path = args.log;
   const xr::XrRunSummary s = xr::RunXrViewer(args.path, options);
   spdlog::info(
@@ -129,6 +131,9 @@ CommandSpec XrCommand() {
                            "metres (0 = the floor)")
                 ->check(CLI::Range(0.0, 2.0))
                 ->capture_default_str();
+            sub.add_flag("--no-panel", o->no_panel,
+                         "Start with the panel hidden (B/Y on Touch, B on Index, thumbstick "
+                         "click on WMR brings it in front of you)");
             sub.add_option("--log", o->log,
                            "Write session states, per-frame poses, timings and events as JSON "
                            "lines to this file");

@@ -56,6 +56,24 @@ void RestoreState() {
   glClipControl(GL_LOWER_LEFT, GL_NEGATIVE_ONE_TO_ONE);
 }
 
+/// A polyline (world) as a triangle strip in the camera frame: each point pushed sideways
+/// (across the line and the line of sight) by `half` both ways.
+void AppendRibbon(const std::vector<Eigen::Vector3d>& points, const Rigid3d& cam_from_world,
+                  double half, std::vector<Eigen::Vector3f>& vertices) {
+  const std::size_t n = points.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const Eigen::Vector3d p = cam_from_world * points[i];
+    const Eigen::Vector3d tangent = cam_from_world * points[std::min(i + 1, n - 1)] -
+                                    cam_from_world * points[i > 0 ? i - 1 : 0];
+    Eigen::Vector3d side = tangent.cross(p);
+    if (side.norm() < 1e-12) side = tangent.cross(Eigen::Vector3d::UnitY());
+    if (side.norm() < 1e-12) continue;
+    side = side.normalized() * half;
+    vertices.push_back((p - side).cast<float>());
+    vertices.push_back((p + side).cast<float>());
+  }
+}
+
 }  // namespace
 
 EyeOverlays::EyeOverlays() {
@@ -122,21 +140,8 @@ void EyeOverlays::DrawArc(const TeleportArc& arc, const Camera& camera,
                           const Rigid3d& cam_from_world, double near_m, double far_m, double scale,
                           double width_m) {
   if (arc.points.size() < 2) return;
-  // The ribbon: each point pushed sideways (across the arc and the line of sight) both ways.
   std::vector<Eigen::Vector3f> vertices;
-  const std::size_t n = arc.points.size();
-  const double half = 0.5 * width_m * scale;
-  for (std::size_t i = 0; i < n; ++i) {
-    const Eigen::Vector3d p = cam_from_world * arc.points[i];
-    const Eigen::Vector3d tangent = cam_from_world * arc.points[std::min(i + 1, n - 1)] -
-                                    cam_from_world * arc.points[i > 0 ? i - 1 : 0];
-    Eigen::Vector3d side = tangent.cross(p);
-    if (side.norm() < 1e-12) side = tangent.cross(Eigen::Vector3d::UnitY());
-    if (side.norm() < 1e-12) continue;
-    side = side.normalized() * half;
-    vertices.push_back((p - side).cast<float>());
-    vertices.push_back((p + side).cast<float>());
-  }
+  AppendRibbon(arc.points, cam_from_world, 0.5 * width_m * scale, vertices);
   const auto ribbon = static_cast<GLsizei>(vertices.size());
   // The ring where the arc ended on a surface, lifted off it a little.
   GLsizei ring = 0;
@@ -197,6 +202,38 @@ void EyeOverlays::DrawVignette(const Camera& camera, float strength) {
   glBindVertexArray(empty_vao_);
   glDrawArrays(GL_TRIANGLES, 0, 3);
   glEnable(GL_DEPTH_TEST);
+  RestoreState();
+}
+
+}  // namespace muta::xr
+
+namespace muta::xr {
+
+void EyeOverlays::DrawPolyline(const std::vector<Eigen::Vector3d>& points,
+                               const Eigen::Vector3f& colour, const Camera& camera,
+                               const Rigid3d& cam_from_world, double near_m, double far_m,
+                               double width) {
+  if (points.size() < 2) return;
+  std::vector<Eigen::Vector3f> vertices;
+  AppendRibbon(points, cam_from_world, 0.5 * width, vertices);
+  if (vertices.size() < 4) return;
+  glNamedBufferData(line_vbo_, static_cast<GLsizeiptr>(vertices.size() * sizeof(Eigen::Vector3f)),
+                    vertices.data(), GL_STREAM_DRAW);
+  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
+  glEnable(GL_DEPTH_TEST);
+  glDepthFunc(GL_GEQUAL);  // reversed depth: in front of the scene or on it
+  glDepthMask(GL_FALSE);
+  glDisable(GL_BLEND);
+  glDisable(GL_CULL_FACE);
+  glEnable(GL_FRAMEBUFFER_SRGB);
+  glUseProgram(line_program_);
+  const Eigen::Matrix4f clip = render::ClipFromCamera(camera, near_m, far_m).cast<float>();
+  glUniformMatrix4fv(glGetUniformLocation(line_program_, "clip_from_camera"), 1, GL_FALSE,
+                     clip.data());
+  glUniform4f(glGetUniformLocation(line_program_, "colour"), colour.x(), colour.y(), colour.z(),
+              1.0f);
+  glBindVertexArray(line_vao_);
+  glDrawArrays(GL_TRIANGLE_STRIP, 0, static_cast<GLsizei>(vertices.size()));
   RestoreState();
 }
 

@@ -4,6 +4,8 @@
 // of smooth locomotion. Drawn into the bound framebuffer right after the scene, against the
 // scene's reversed depth (render/renderer.cpp: near 1, far 0, zero-to-one clip range).
 
+#include <vector>
+
 #include <Eigen/Core>
 
 #include "core/camera.h"
@@ -34,6 +36,13 @@ class EyeOverlays {
   /// target, else the invalid one; hidden where the scene is in front.
   void DrawArc(const TeleportArc& arc, const Camera& camera, const Rigid3d& cam_from_world,
                double near_m, double far_m, double scale, double width_m = 0.02);
+
+  /// A polyline through world `points` as a ribbon `width` world metres wide facing the eye, in
+  /// `colour` (linear RGB); hidden where the scene is in front (the laser, the measured
+  /// distance, annotation pins).
+  void DrawPolyline(const std::vector<Eigen::Vector3d>& points, const Eigen::Vector3f& colour,
+                    const Camera& camera, const Rigid3d& cam_from_world, double near_m,
+                    double far_m, double width);
 
   /// Darkens the periphery around the view axis: black at `strength` (0..1) opacity beyond
   /// about the field of view's edge, fading to nothing at half of it.

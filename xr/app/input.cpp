@@ -17,6 +17,8 @@ struct ProfileInputs {
   const char* grab;
   std::array<const char*, 2> toggle;  ///< left, right
   const char* move;                   ///< left hand only
+  const char* click;                  ///< the laser's click
+  std::array<const char*, 2> panel;   ///< summon the panel: left, right
 };
 
 constexpr std::array<ProfileInputs, 5> kProfiles = {{
@@ -25,31 +27,41 @@ constexpr std::array<ProfileInputs, 5> kProfiles = {{
      nullptr,
      nullptr,
      {"menu/click", "menu/click"},
-     nullptr},
+     nullptr,
+     "select/click",
+     {nullptr, nullptr}},
     {"/interaction_profiles/oculus/touch_controller",
      "thumbstick/y",
      "thumbstick/x",
      "squeeze/value",
      {"x/click", "a/click"},
-     "thumbstick"},
+     "thumbstick",
+     "trigger/value",
+     {"y/click", "b/click"}},
     {"/interaction_profiles/valve/index_controller",
      "thumbstick/y",
      "thumbstick/x",
      "squeeze/value",
      {"a/click", "a/click"},
-     "thumbstick"},
+     "thumbstick",
+     "trigger/value",
+     {"b/click", "b/click"}},
     {"/interaction_profiles/htc/vive_controller",
      "trackpad/click",
      "trackpad/x",
      "squeeze/click",
      {"menu/click", "menu/click"},
-     "trackpad"},
+     "trackpad",
+     "trigger/value",
+     {nullptr, nullptr}},
     {"/interaction_profiles/microsoft/motion_controller",
      "thumbstick/y",
      "thumbstick/x",
      "squeeze/click",
      {"menu/click", "menu/click"},
-     "thumbstick"},
+     "thumbstick",
+     "trigger/value",
+     {"thumbstick/click", "thumbstick/click"}},
 }};
 
 constexpr std::array<const char*, 2> kHands = {"left", "right"};
@@ -85,6 +97,8 @@ XrInput::XrInput(XrInstance instance) : instance_(instance) {
   make("grab", "Grab the model", XR_ACTION_TYPE_FLOAT_INPUT, &grab_);
   make("toggle_inferred", "Show or hide inferred parts", XR_ACTION_TYPE_BOOLEAN_INPUT, &toggle_);
   make("move", "Move (smooth locomotion)", XR_ACTION_TYPE_VECTOR2F_INPUT, &move_);
+  make("click", "Click with the laser", XR_ACTION_TYPE_FLOAT_INPUT, &click_);
+  make("summon_panel", "Bring the panel in front of you", XR_ACTION_TYPE_BOOLEAN_INPUT, &panel_);
 
   for (const ProfileInputs& profile : kProfiles) {
     std::vector<XrActionSuggestedBinding> suggested;
@@ -101,6 +115,8 @@ XrInput::XrInput(XrInstance instance) : instance_(instance) {
       bind(grab_, profile.grab);
       bind(toggle_, profile.toggle[hand]);
       if (hand == 0) bind(move_, profile.move);
+      bind(click_, profile.click);
+      bind(panel_, profile.panel[hand]);
     }
     XrInteractionProfileSuggestedBinding info{XR_TYPE_INTERACTION_PROFILE_SUGGESTED_BINDING};
     info.interactionProfile = Path(profile.profile);
@@ -178,6 +194,7 @@ HandInput XrInput::ReadHand(int hand, XrSpace base, XrTime time) const {
   h.teleport = Value(teleport_, path, &h.active);
   h.turn = Value(turn_, path, &h.active);
   h.grab = Value(grab_, path, &h.active);
+  h.click = Value(click_, path, &h.active);
   if (hand == 0) {
     XrActionStateGetInfo get{XR_TYPE_ACTION_STATE_GET_INFO};
     get.action = move_;
@@ -202,6 +219,10 @@ InputFrame XrInput::Sync(XrSpace base, XrTime time) {
   XrActionStateBoolean toggle{XR_TYPE_ACTION_STATE_BOOLEAN};
   MUTA_XR_CHECK(xrGetActionStateBoolean(session_, &get, &toggle));
   frame.toggle_inferred = toggle.isActive && toggle.changedSinceLastSync && toggle.currentState;
+  get.action = panel_;
+  XrActionStateBoolean panel{XR_TYPE_ACTION_STATE_BOOLEAN};
+  MUTA_XR_CHECK(xrGetActionStateBoolean(session_, &get, &panel));
+  frame.summon_panel = panel.isActive && panel.changedSinceLastSync && panel.currentState;
   return frame;
 }
 

@@ -11,6 +11,8 @@
 //   toggle inferred  menu        A / X (touch), A     menu              menu
 //   move (smooth     –           left thumbstick      left trackpad     left thumbstick
 //     locomotion)
+//   click (laser)    select      trigger              trigger           trigger
+//   summon panel     –           B / Y (touch), B     –                 thumbstick click
 //   aim, grip pose   aim/grip    aim/grip             aim/grip          aim/grip
 
 #include <array>
@@ -30,11 +32,13 @@ struct HandInput {
   float turn = 0;                                  ///< -1..1 (thumbstick or trackpad x; + = right)
   float grab = 0;                                  ///< 0..1 (squeeze)
   Eigen::Vector2f move = Eigen::Vector2f::Zero();  ///< -1..1 (x right, y forward); left hand
+  float click = 0;  ///< 0..1: the laser's click (trigger; select on the simple controller)
 };
 
 struct InputFrame {
   std::array<HandInput, 2> hands;  ///< 0 left, 1 right
   bool toggle_inferred = false;    ///< the toggle was pressed since the last sync
+  bool summon_panel = false;       ///< the panel button was pressed since the last sync
 };
 
 class XrInput {
@@ -65,7 +69,7 @@ class XrInput {
   XrActionSet set_ = XR_NULL_HANDLE;
   XrAction aim_ = XR_NULL_HANDLE, grip_ = XR_NULL_HANDLE, teleport_ = XR_NULL_HANDLE,
            turn_ = XR_NULL_HANDLE, grab_ = XR_NULL_HANDLE, toggle_ = XR_NULL_HANDLE,
-           move_ = XR_NULL_HANDLE;
+           move_ = XR_NULL_HANDLE, click_ = XR_NULL_HANDLE, panel_ = XR_NULL_HANDLE;
   std::array<XrPath, 2> hand_paths_{};
   std::array<XrSpace, 2> aim_spaces_{}, grip_spaces_{};
 };

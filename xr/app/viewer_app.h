@@ -5,23 +5,29 @@
 //   xr_session.cpp  the session, its swapchains and spaces, events and the state machine
 //   xr_frame.cpp    the frame loop: wait/begin/end, views, per-eye rendering, layers
 //   xr_locomotion.cpp  what the controllers do: teleport, snap turn, grab, layer toggle
-// What is drawn over the scene (AR background, teleport arc, vignette): eye_overlays.cpp.
+//   xr_panel.cpp    the laser pointer and the world-locked Dear ImGui panel (a quad layer):
+//                   layers, section plane, measure tool, annotation pins
+// What is drawn over the scene (AR background, teleport arc, vignette, lines): eye_overlays.cpp.
 // Input actions: input.cpp; locomotion math: rig.cpp; graphics bindings: graphics_*.cpp.
 
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/json.h"
+#include "render/viewer/measure.h"
+#include "render/viewer/site_meta.h"
 #include "render/viewer/view_scene.h"
 #include "xr/app/eye_overlays.h"
 #include "xr/app/graphics.h"
 #include "xr/app/input.h"
+#include "xr/app/panel.h"
 #include "xr/app/rig.h"
 #include "xr/app/xr_check.h"
 #include "xr/app/xr_viewer.h"
@@ -33,6 +39,7 @@ constexpr double kLocalEyeHeightM = 1.6;  // without a STAGE space: LOCAL's orig
 constexpr double kDegToRad = M_PI / 180;
 constexpr double kTableHeightM = 0.9;  // VR dollhouse (--scale): a standing-height table
 constexpr double kArFootprintM = 1.0;  // AR: the model's footprint at its dollhouse scale
+constexpr int kPanelWidthPx = 720, kPanelHeightPx = 540;  // the panel image (0.6 x 0.45 m)
 
 /// CPU time of the calling thread, milliseconds.
 double ThreadCpuMs();
@@ -63,7 +70,7 @@ class Viewer {
 
   // ---- session (xr_session.cpp) ----------------------------------------------------------
   void CreateSession();
-  Swapchain MakeSwapchain(std::int64_t format, XrSwapchainUsageFlags usage, int eye);
+  Swapchain MakeSwapchain(std::int64_t format, XrSwapchainUsageFlags usage, int width, int height);
   void DestroySession();
   /// LOSS_PENDING (or XR_ERROR_SESSION_LOST): the session is gone; a new one is made once the
   /// system is back (OpenXR 1.0 §9.3: destroy, then xrGetSystem until it succeeds).
@@ -79,6 +86,17 @@ class Viewer {
   double FarM() const { return std::max(100.0, 4 * size_m_); }
   GLuint Acquire(const Swapchain& s);
   void RenderEye(int eye, const TrackedPose& pose, const XrFovf& fov);
+
+  // ---- the laser and the panel (xr_panel.cpp) ------------------------------------------
+  /// The laser of the pointing hand: on the panel it drives ImGui's pointer (and that hand
+  /// does not teleport); on the model a trigger press picks a measure point or a pin.
+  void UpdateLaser(InputFrame& input, const TrackedPose& head);
+  /// Renders the panel's image and fills `quad`; false when the panel is closed.
+  bool RenderPanel(double dt_s, XrCompositionLayerQuad& quad);
+  void BuildPanel();
+  /// The laser, the measured distance and the annotation pins, drawn into an eye image.
+  void DrawSceneMarks(const Camera& camera, const Rigid3d& cam_from_world);
+  void LogPanelLayout();
 
   // ---- input (xr_locomotion.cpp) ---------------------------------------------------------
   /// `dt_s`: the time since the previous frame's input (predicted display times).
@@ -131,6 +149,29 @@ class Viewer {
   float vignette_ = 0;          ///< this frame's comfort vignette strength (0 = none)
 
   std::vector<double> frame_cpu_ms_, eye_cpu_ms_;
+
+  // The panel and the laser (xr_panel.cpp).
+  struct Laser {
+    bool shown = false;
+    int hand = -1;
+    Eigen::Vector3d from = Eigen::Vector3d::Zero(), to = Eigen::Vector3d::Zero();  ///< world
+    std::optional<Eigen::Vector2d> panel_px;  ///< where it meets the panel (image pixels)
+    bool down = false;                        ///< the trigger is held
+  };
+  std::unique_ptr<PanelUi> panel_ui_;
+  Swapchain panel_swapchain_;
+  std::optional<PanelPlacement> panel_;
+  bool panel_open_ = true, panel_layout_logged_ = false;
+  Laser laser_;
+  std::array<bool, 2> click_latched_{false, false};
+  bool measuring_ = false;
+  render::viewer::Measurement measurement_;
+  bool section_on_ = false;
+  float section_z_ = 0;
+  std::vector<render::viewer::Annotation> pins_;
+  int selected_pin_ = -1;
+  std::map<std::string, std::array<float, 4>> panel_items_;  ///< item rects, panel pixels
+  double panel_ms_ = 0;
 };
 
 }  // namespace muta::xr::detail

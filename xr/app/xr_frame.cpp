@@ -24,9 +24,13 @@ void Viewer::Frame() {
     if ((location.locationFlags & need) == need) head = ToTracked(location.pose);
   }
   vignette_ = 0;
+  laser_ = {};
+  // The panel appears in front of the first head pose (the controllers bring it back).
+  if (!panel_ && head) panel_ = PlacePanel(*head);
+  double dt_s = 0;
   if (state_ == XR_SESSION_STATE_FOCUSED) {
     const InputFrame input = input_->Sync(base_space_, time);
-    const double dt_s =
+    dt_s =
         last_input_time_ > 0 ? std::clamp(1e-9 * double(time - last_input_time_), 0.0, 0.1) : 0.0;
     last_input_time_ = time;
     if (head) HandleInput(input, *head, dt_s);
@@ -38,6 +42,8 @@ void Viewer::Frame() {
   XrCompositionLayerProjection layer{XR_TYPE_COMPOSITION_LAYER_PROJECTION};
   std::array<XrCompositionLayerProjectionView, 2> proj{};
   std::array<XrCompositionLayerDepthInfoKHR, 2> depth{};
+  XrCompositionLayerQuad quad{XR_TYPE_COMPOSITION_LAYER_QUAD};
+  bool panel_shown = false;
   std::array<double, 2> eye_ms{0, 0};
   std::array<Eigen::Vector3d, 2> eye_world;
   std::array<Eigen::Vector3d, 2> eye_forward;
@@ -85,6 +91,11 @@ void Viewer::Frame() {
       }
       layers.push_back(reinterpret_cast<const XrCompositionLayerBaseHeader*>(&layer));
       rendered = true;
+      panel_ms_ = 0;
+      panel_shown = RenderPanel(dt_s > 0 ? dt_s : 1.0 / 90, quad);
+      if (panel_shown) {
+        layers.push_back(reinterpret_cast<const XrCompositionLayerBaseHeader*>(&quad));
+      }
     }
   }
   const double cpu_ms = ThreadCpuMs() - cpu0;
@@ -115,6 +126,14 @@ void Viewer::Frame() {
        {"show_inferred", settings_.render.layers.show_inferred},
        {"aiming", teleport_hand_ >= 0},
        {"vignette", vignette_},
+       {"panel", panel_shown},
+       {"laser", laser_.shown ? Json{{"hand", laser_.hand},
+                                     {"from", Vec(laser_.from)},
+                                     {"to", Vec(laser_.to)},
+                                     {"on_panel", laser_.panel_px.has_value()}}
+                              : Json()},
+       {"section_planes", settings_.render.section_planes.size()},
+       {"panel_cpu_ms", panel_ms_},
        {"triangles", stats.triangles_drawn},
        {"tiles_resident", stats.tiles_resident},
        {"cpu_ms", cpu_ms},
@@ -163,6 +182,7 @@ void Viewer::RenderEye(int eye, const TrackedPose& pose, const XrFovf& fov) {
     overlays_->DrawArc(arc_, camera, cam_from_world, settings_.render.near_m,
                        settings_.render.far_m, rig_.scale());
   }
+  DrawSceneMarks(camera, cam_from_world);
   overlays_->DrawVignette(camera, vignette_);
   glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
   glNamedFramebufferTexture(fbo_, GL_COLOR_ATTACHMENT0, 0, 0);

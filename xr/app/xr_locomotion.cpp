@@ -14,6 +14,7 @@ void Viewer::HandleInput(const InputFrame& raw, const TrackedPose& head, double 
     input.hands[0].teleport = 0;
     input.hands[0].turn = 0;
   }
+  UpdateLaser(input, head);
   SnapTurn(input, head);
   Teleport(input, head);
   if (options_.smooth_locomotion) SmoothMove(input, head, dt_s);

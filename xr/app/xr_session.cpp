@@ -70,11 +70,16 @@ void Viewer::CreateSession() {
                                                 GL_DEPTH24_STENCIL8, GL_DEPTH_COMPONENT16})
                                         : 0;
   for (int eye = 0; eye < 2; ++eye) {
-    colour_[eye] = MakeSwapchain(colour, XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT, eye);
+    const int w = static_cast<int>(config_views_[eye].recommendedImageRectWidth);
+    const int h = static_cast<int>(config_views_[eye].recommendedImageRectHeight);
+    colour_[eye] = MakeSwapchain(colour, XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT, w, h);
     if (depth != 0) {
-      depth_[eye] = MakeSwapchain(depth, XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT, eye);
+      depth_[eye] = MakeSwapchain(depth, XR_SWAPCHAIN_USAGE_DEPTH_STENCIL_ATTACHMENT_BIT, w, h);
     }
   }
+  // The panel's image (a quad layer), in the eyes' colour format.
+  panel_swapchain_ =
+      MakeSwapchain(colour, XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT, kPanelWidthPx, kPanelHeightPx);
   if (depth == 0 && depth_rb_ == 0) {
     // Our own depth buffer (not submitted) when the runtime takes no depth.
     glCreateRenderbuffers(1, &depth_rb_);
@@ -84,10 +89,11 @@ void Viewer::CreateSession() {
   input_->Attach(session_);
 }
 
-Swapchain Viewer::MakeSwapchain(std::int64_t format, XrSwapchainUsageFlags usage, int eye) {
+Swapchain Viewer::MakeSwapchain(std::int64_t format, XrSwapchainUsageFlags usage, int width,
+                                int height) {
   Swapchain s;
-  s.width = static_cast<int>(config_views_[eye].recommendedImageRectWidth);
-  s.height = static_cast<int>(config_views_[eye].recommendedImageRectHeight);
+  s.width = width;
+  s.height = height;
   s.format = format;
   XrSwapchainCreateInfo info{XR_TYPE_SWAPCHAIN_CREATE_INFO};
   info.usageFlags = usage;
@@ -117,6 +123,10 @@ void Viewer::DestroySession() {
       *s = {};
     }
   }
+  if (panel_swapchain_.handle != XR_NULL_HANDLE) {
+    MUTA_XR_CHECK(xrDestroySwapchain(panel_swapchain_.handle));
+  }
+  panel_swapchain_ = {};
   for (XrSpace* space : {&base_space_, &view_space_}) {
     if (*space != XR_NULL_HANDLE) MUTA_XR_CHECK(xrDestroySpace(*space));
     *space = XR_NULL_HANDLE;

@@ -125,6 +125,7 @@ Viewer::~Viewer() {
     if (fbo_ != 0) glDeleteFramebuffers(1, &fbo_);
     if (depth_rb_ != 0) glDeleteRenderbuffers(1, &depth_rb_);
     overlays_.reset();
+    panel_ui_.reset();
     scene_.reset();
   }
   if (instance_ != XR_NULL_HANDLE) xrDestroyInstance(instance_);
@@ -298,13 +299,20 @@ void Viewer::CreateGraphicsAndScene() {
   }
   spdlog::info("muta xr: {} ({}), {} binding, GL {}", summary_.runtime, system_name_,
                graphics_->Name(), graphics_->Context().Describe());
+  if (model_.site_json) {
+    pins_ = render::viewer::ParseAnnotations(*model_.site_json,
+                                             (model_.site_dir / "site.json").string());
+  }
   scene_ = render::viewer::CreateScene(std::move(model_));
   glCreateFramebuffers(1, &fbo_);
   overlays_ = std::make_unique<EyeOverlays>();
+  panel_ui_ = std::make_unique<PanelUi>(kPanelWidthPx, kPanelHeightPx);
+  panel_open_ = options_.panel;
 
   const Box3f b = scene_->Bounds();
   const Eigen::Vector3d lo = b.min.cast<double>(), hi = b.max.cast<double>();
   ground_z_ = lo.z();
+  section_z_ = static_cast<float>(0.5 * (lo.z() + hi.z()));
   size_m_ = std::max(1.0, (hi - lo).norm());
   settings_.render.layers.highlight_inferred = options_.highlight_inferred;
   settings_.render.layers.show_inferred = options_.show_inferred;

@@ -3,8 +3,9 @@
 // headset through any OpenXR 1.0 runtime and the Khronos loader – Monado, SteamVR, or the
 // simulated headset xr/sim. Stereo rendering through render/ (tile streaming per eye, layers,
 // provenance highlight), the whole session lifecycle, teleport (with its arc drawn), snap
-// turn, optional smooth locomotion with a comfort vignette, two-handed dollhouse grab and a
-// layer toggle on the controllers.
+// turn, optional smooth locomotion with a comfort vignette, two-handed dollhouse grab, a
+// layer toggle on the controllers, and a laser pointer driving a world-locked Dear ImGui panel
+// (layers, section plane, measure tool, annotation pins) submitted as a quad layer.
 // Light header: no OpenXR or GL types here (they live in xr/app/*.cpp and backend headers).
 
 #include <cstdint>
@@ -51,6 +52,9 @@ struct XrViewerOptions {
   /// Every frame waits until each eye's wanted tiles are drawn (stills and tests; a headset
   /// would stutter). Without it only the first frame waits.
   bool complete_tiles = false;
+  /// The world-locked panel (layers, section, measure, annotations) is open at the start;
+  /// the controllers' panel button brings it back.
+  bool panel = true;
   std::filesystem::path log_path;  ///< JSON lines: states, per-frame poses and timings, events
   void Check() const;
 };

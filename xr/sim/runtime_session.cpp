@@ -120,6 +120,11 @@ XrResult CheckLayers(const InstanceObj& instance, const SessionObj& session,
     const XrCompositionLayerBaseHeader* layer = info.layers[i];
     if (layer == nullptr) return XR_ERROR_LAYER_INVALID;
     if (XrResult r = CheckSpace(session, layer->space); r != XR_SUCCESS) return r;
+    constexpr XrCompositionLayerFlags kDefinedFlags =
+        XR_COMPOSITION_LAYER_CORRECT_CHROMATIC_ABERRATION_BIT |
+        XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT |
+        XR_COMPOSITION_LAYER_UNPREMULTIPLIED_ALPHA_BIT;
+    if ((layer->layerFlags & ~kDefinedFlags) != 0) return XR_ERROR_VALIDATION_FAILURE;
     if (layer->type == XR_TYPE_COMPOSITION_LAYER_PROJECTION) {
       const auto* p = reinterpret_cast<const XrCompositionLayerProjection*>(layer);
       if (p->viewCount != 2 || p->views == nullptr) return XR_ERROR_VALIDATION_FAILURE;
@@ -142,9 +147,21 @@ XrResult CheckLayers(const InstanceObj& instance, const SessionObj& session,
         }
       }
     } else if (layer->type == XR_TYPE_COMPOSITION_LAYER_QUAD) {
+      // As a runtime would: a colour image, a known eye visibility, a finite positive size
+      // (the flags are checked above for every layer).
       const auto* q = reinterpret_cast<const XrCompositionLayerQuad*>(layer);
       if (!PoseValid(q->pose)) return XR_ERROR_POSE_INVALID;
       if (XrResult r = CheckSubImage(session, q->subImage); r != XR_SUCCESS) return r;
+      if (Find<SwapchainObj>(q->subImage.swapchain)->depth) return XR_ERROR_LAYER_INVALID;
+      if (q->eyeVisibility != XR_EYE_VISIBILITY_BOTH &&
+          q->eyeVisibility != XR_EYE_VISIBILITY_LEFT &&
+          q->eyeVisibility != XR_EYE_VISIBILITY_RIGHT) {
+        return XR_ERROR_VALIDATION_FAILURE;
+      }
+      if (!(std::isfinite(q->size.width) && std::isfinite(q->size.height) && q->size.width > 0 &&
+            q->size.height > 0)) {
+        return XR_ERROR_VALIDATION_FAILURE;
+      }
     } else {
       return XR_ERROR_LAYER_INVALID;
     }

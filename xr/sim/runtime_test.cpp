@@ -487,6 +487,39 @@ TEST_CASE("xr/sim: out-of-order calls, bad handles and bad submissions are error
   views[1].subImage.imageRect.extent.width = 32;
   CHECK(ResultName(xrEndFrame(session, &end)) == "XR_SUCCESS");
 
+  // A quad layer after it is checked as a runtime would: a finite positive size, a known eye
+  // visibility, defined flags only.
+  XrCompositionLayerQuad quad{XR_TYPE_COMPOSITION_LAYER_QUAD};
+  quad.space = client.local();
+  quad.eyeVisibility = XR_EYE_VISIBILITY_BOTH;
+  quad.subImage = {swapchain, {{0, 0}, {32, 32}}, 0};
+  quad.pose.orientation.w = 1;
+  quad.pose.position.z = -1;
+  quad.size = {0.5f, 0.5f};
+  const XrCompositionLayerBaseHeader* both[2] = {
+      layer_ptr, reinterpret_cast<const XrCompositionLayerBaseHeader*>(&quad)};
+  end.layerCount = 2;
+  end.layers = both;
+  const auto end_next_frame = [&]() {
+    REQUIRE(xrWaitFrame(session, nullptr, &frame) == XR_SUCCESS);
+    const XrResult begun = xrBeginFrame(session, nullptr);
+    REQUIRE((begun == XR_SUCCESS || begun == XR_FRAME_DISCARDED));
+    end.displayTime = frame.predictedDisplayTime;
+    return ResultName(xrEndFrame(session, &end));
+  };
+  quad.size.width = 0;
+  CHECK(end_next_frame() == "XR_ERROR_VALIDATION_FAILURE");
+  quad.size.width = 0.5f;
+  quad.eyeVisibility = static_cast<XrEyeVisibility>(7);
+  CHECK(end_next_frame() == "XR_ERROR_VALIDATION_FAILURE");
+  quad.eyeVisibility = XR_EYE_VISIBILITY_LEFT;
+  quad.layerFlags = 0x100;
+  CHECK(end_next_frame() == "XR_ERROR_VALIDATION_FAILURE");
+  quad.layerFlags = XR_COMPOSITION_LAYER_BLEND_TEXTURE_SOURCE_ALPHA_BIT;
+  CHECK(end_next_frame() == "XR_SUCCESS");
+  end.layerCount = 1;
+  end.layers = &layer_ptr;
+
   // Destroyed handles are invalid.
   REQUIRE(xrDestroySwapchain(swapchain) == XR_SUCCESS);
   CHECK(ResultName(xrAcquireSwapchainImage(swapchain, nullptr, &index)) ==
@@ -501,3 +534,85 @@ TEST_CASE("xr/sim: out-of-order calls, bad handles and bad submissions are error
   CHECK(ResultName(xrLocateSpace(space, client.local(), frame.predictedDisplayTime, &location)) ==
         "XR_ERROR_HANDLE_INVALID");
 }
+
+namespace {
+
+TEST_CASE("xr/sim: a quad layer is recorded and composited into the captured eye images", "[xr]") {
+  muta::test::TempDir dir("xr_sim_quad");
+  ScopedEnv env;
+  UseSimulator(env);
+  env.Set("MUTA_XR_SIM_WIDTH", "64");
+  env.Set("MUTA_XR_SIM_HEIGHT", "48");
+  env.Set("MUTA_XR_SIM_TIMING", "virtual");
+  env.Set("MUTA_XR_SIM_CAPTURE_DIR", dir.path().string());
+
+  // A red 0.5 x 0.5 m quad 1 m in front of the default head (STAGE (0, 1.6, 0), looking
+  // along -z), shown to the left eye only, over blue eyes.
+  XrCompositionLayerQuad quad{XR_TYPE_COMPOSITION_LAYER_QUAD};
+  ClientOptions options;
+  options.actions = false;
+  options.depth = false;
+  options.space = XR_REFERENCE_SPACE_TYPE_STAGE;
+  options.extra_layers = {reinterpret_cast<const XrCompositionLayerBaseHeader*>(&quad)};
+  Client client(options);
+  client.CreateSession();
+  XrSwapchainCreateInfo info{XR_TYPE_SWAPCHAIN_CREATE_INFO};
+  info.usageFlags = XR_SWAPCHAIN_USAGE_COLOR_ATTACHMENT_BIT;
+  info.format = GL_RGBA8;
+  info.sampleCount = info.faceCount = info.arraySize = info.mipCount = 1;
+  info.width = info.height = 4;
+  XrSwapchain swapchain = XR_NULL_HANDLE;
+  REQUIRE(xrCreateSwapchain(client.session(), &info, &swapchain) == XR_SUCCESS);
+  uint32_t count = 0, index = 0;
+  REQUIRE(xrEnumerateSwapchainImages(swapchain, 0, &count, nullptr) == XR_SUCCESS);
+  std::vector<XrSwapchainImageOpenGLKHR> images(count, {XR_TYPE_SWAPCHAIN_IMAGE_OPENGL_KHR});
+  REQUIRE(xrEnumerateSwapchainImages(
+              swapchain, count, &count,
+              reinterpret_cast<XrSwapchainImageBaseHeader*>(images.data())) == XR_SUCCESS);
+  REQUIRE(xrAcquireSwapchainImage(swapchain, nullptr, &index) == XR_SUCCESS);
+  XrSwapchainImageWaitInfo wait{XR_TYPE_SWAPCHAIN_IMAGE_WAIT_INFO};
+  wait.timeout = XR_INFINITE_DURATION;
+  REQUIRE(xrWaitSwapchainImage(swapchain, &wait) == XR_SUCCESS);
+  GLuint fbo = 0;
+  glCreateFramebuffers(1, &fbo);
+  glNamedFramebufferTexture(fbo, GL_COLOR_ATTACHMENT0, images[index].image, 0);
+  const GLfloat red[4] = {1, 0, 0, 1};
+  glClearNamedFramebufferfv(fbo, GL_COLOR, 0, red);
+  glDeleteFramebuffers(1, &fbo);
+  REQUIRE(xrReleaseSwapchainImage(swapchain, nullptr) == XR_SUCCESS);
+  quad.space = client.stage();
+  quad.eyeVisibility = XR_EYE_VISIBILITY_LEFT;
+  quad.subImage = {swapchain, {{0, 0}, {4, 4}}, 0};
+  quad.pose.orientation.w = 1;
+  quad.pose.position = {0, 1.6f, -1};
+  quad.size = {0.5f, 0.5f};
+
+  const auto blue = [](int, int) { return std::array<std::uint8_t, 4>{0, 0, 255, 255}; };
+  client.RunFocused(3, blue);
+  REQUIRE(xrRequestExitSession(client.session()) == XR_SUCCESS);
+  client.RunUntilExiting(blue);
+  REQUIRE(xrDestroySwapchain(swapchain) == XR_SUCCESS);
+  client.DestroySession();
+
+  const auto records = ReadFrameLog(dir.path() / "frames.jsonl");
+  REQUIRE(records.size() > 3);
+  const muta::Json& layers = records[3]["layers"];
+  REQUIRE(layers.size() == 2);
+  CHECK(layers[1]["type"] == "quad");
+  CHECK(layers[1]["eye_visibility"] == "left");
+  CHECK(layers[1]["composited"] == true);
+  CHECK(layers[1]["size"][0].get<double>() == Approx(0.5));
+  // 100 degrees across 64 px: the quad spans +-atan(0.25) around the centre, about +-6.7 px.
+  const muta::Image left = muta::ReadImage(dir.path() / "frame_000003_left.png", 4);
+  const muta::Image right = muta::ReadImage(dir.path() / "frame_000003_right.png", 4);
+  const auto rgb = [](const muta::Image& im, int x, int y) {
+    return std::array<int, 3>{im.at(x, y, 0), im.at(x, y, 1), im.at(x, y, 2)};
+  };
+  CHECK(rgb(left, 32, 24) == std::array<int, 3>{255, 0, 0});
+  CHECK(rgb(left, 37, 28) == std::array<int, 3>{255, 0, 0});
+  CHECK(rgb(left, 42, 24) == std::array<int, 3>{0, 0, 255});
+  CHECK(rgb(left, 2, 2) == std::array<int, 3>{0, 0, 255});
+  CHECK(rgb(right, 32, 24) == std::array<int, 3>{0, 0, 255});  // the left eye's only
+}
+
+}  // namespace

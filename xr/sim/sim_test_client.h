@@ -118,6 +118,9 @@ struct ClientOptions {
   /// default: XrGraphicsBindingEGLMNDX for the headless context. The pointer must stay valid
   /// until xrCreateSession returns.
   std::function<const void*(render::GlContext&)> make_binding;
+  /// Layers submitted after the projection layer in every rendered frame (e.g. a quad); they
+  /// must stay valid while frames are submitted.
+  std::vector<const XrCompositionLayerBaseHeader*> extra_layers;
 };
 
 /// What one rendered frame submitted.
@@ -310,6 +313,7 @@ class Client {
       layer.viewCount = 2;
       layer.views = proj.data();
       layers.push_back(reinterpret_cast<const XrCompositionLayerBaseHeader*>(&layer));
+      layers.insert(layers.end(), options_.extra_layers.begin(), options_.extra_layers.end());
       submitted_.push_back(submitted);
     }
     XrFrameEndInfo end{XR_TYPE_FRAME_END_INFO};
