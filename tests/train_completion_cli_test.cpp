@@ -44,8 +44,12 @@ TEST_CASE("muta train-completion: a few steps write weights, recipe and curves; 
   CHECK(recipe["command"].get<std::string>().find("--steps 2") != std::string::npos);
   CHECK(recipe["data"]["held_out_seeds_never_used"] == muta::Json({3, 7, 11}));
   CHECK(recipe["data"]["train_blocks"].get<int>() > 0);
+  CHECK(recipe["network"]["format_version"] == 2);
   for (const auto& b : recipe["data"]["buildings"]) {
     for (const int held_out : {3, 7, 11}) CHECK(b["seed"].get<int>() != held_out);
+    // The symmetry hint: estimated on the damaged building (the first one is a pagoda, 8-fold).
+    CHECK(b["symmetry_found"] == true);
+    CHECK(b["rotation_order"] == 8);
   }
   const double loss = recipe["figures"]["last_logged"]["loss"].get<double>();
   CHECK(std::isfinite(loss));
@@ -60,6 +64,17 @@ TEST_CASE("muta train-completion: a few steps write weights, recipe and curves; 
   recipe = muta::ReadJsonFile(fs::path(out) / "recipe.json");
   CHECK(recipe["training"]["resumed_from_step"] == 2);
   CHECK(recipe["training"]["steps"] == 4);
+  const auto train_blocks = recipe["data"]["train_blocks"];
+
+  // Finalising a checkpoint that already reached --steps regenerates no data and keeps its
+  // summary.
+  r = RunMuta(args);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("finalising without data") != std::string::npos);
+  recipe = muta::ReadJsonFile(fs::path(out) / "recipe.json");
+  CHECK(recipe["training"]["resumed_from_step"] == 4);
+  CHECK(recipe["data"]["train_blocks"] == train_blocks);
 
   // Bad options are refused with the option named.
   r = RunMuta({"train-completion", "-o", out, "--block", "30"});

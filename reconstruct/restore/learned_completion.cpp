@@ -40,13 +40,17 @@ Box3f Grown(Box3f b, double by) {
   return b;
 }
 
+// The network's input channels as floats (learned_net.h).
+struct Channels {
+  std::vector<float> occupancy, known, counterpart, valid;
+};
+
 // Runs the network over `block`, in overlapping tiles when it is large.
 std::vector<float> PredictTiled(const CompletionNet& net, const VoxelBlock& block,
-                                const std::vector<float>& occupancy,
-                                const std::vector<float>& known) {
+                                const Channels& in) {
   const GridDims& d = block.dims;
   if (d[0] <= kSingleBlock && d[1] <= kSingleBlock && d[2] <= kSingleBlock) {
-    return net.Predict(d, occupancy, known);
+    return net.Predict(d, in.occupancy, in.known, in.counterpart, in.valid);
   }
   std::vector<float> out(GridSize(d), 0.0f);
   for (int z0 = 0; z0 < d[2]; z0 += kTileCore) {
@@ -60,17 +64,21 @@ std::vector<float> PredictTiled(const CompletionNet& net, const VoxelBlock& bloc
           hi[k] = std::min(d[k], c0[k] + kTileCore + kContextVoxels);
           td[k] = hi[k] - lo[k];
         }
-        std::vector<float> to(GridSize(td)), tk(GridSize(td));
+        Channels t;
+        for (auto* c : {&t.occupancy, &t.known, &t.counterpart, &t.valid}) c->resize(GridSize(td));
         VoxelBlock tile;
         tile.dims = td;
         for (int z = 0; z < td[2]; ++z)
           for (int y = 0; y < td[1]; ++y)
             for (int x = 0; x < td[0]; ++x) {
               const std::size_t i = block.Index(lo[0] + x, lo[1] + y, lo[2] + z);
-              to[tile.Index(x, y, z)] = occupancy[i];
-              tk[tile.Index(x, y, z)] = known[i];
+              const std::size_t j = tile.Index(x, y, z);
+              t.occupancy[j] = in.occupancy[i];
+              t.known[j] = in.known[i];
+              t.counterpart[j] = in.counterpart[i];
+              t.valid[j] = in.valid[i];
             }
-        const std::vector<float> p = net.Predict(td, to, tk);
+        const std::vector<float> p = net.Predict(td, t.occupancy, t.known, t.counterpart, t.valid);
         for (int z = z0; z < std::min(d[2], z0 + kTileCore); ++z)
           for (int y = y0; y < std::min(d[1], y0 + kTileCore); ++y)
             for (int x = x0; x < std::min(d[0], x0 + kTileCore); ++x)
@@ -143,8 +151,15 @@ class LearnedCompletion final : public CompletionMethod {
     }
     const std::vector<std::uint8_t> occ8 = SurfaceOccupancy(context.bvh, block);
     const std::vector<std::uint8_t> known8 = KnownMask(block, unknown);
-    const std::vector<float> occ(occ8.begin(), occ8.end()), known(known8.begin(), known8.end());
-    std::vector<float> p = PredictTiled(net_, block, occ, known);
+    // The building's own symmetry as a hint (none when damage detection found no symmetry).
+    const Symmetry& symmetry = context.damage.symmetry;
+    const CounterpartChannels hint =
+        MakeCounterpartChannels(context.bvh, block, &symmetry, unknown);
+    const Channels in{{occ8.begin(), occ8.end()},
+                      {known8.begin(), known8.end()},
+                      {hint.counterpart.begin(), hint.counterpart.end()},
+                      {hint.valid.begin(), hint.valid.end()}};
+    std::vector<float> p = PredictTiled(net_, block, in);
     // Only the unknown voxels the observed surface does not occupy are completed.
     float max_p = 0;
     for (std::size_t i = 0; i < p.size(); ++i) {
@@ -227,10 +242,14 @@ class LearnedCompletion final : public CompletionMethod {
         fmt::format("model:unet3d-v{} {} ({} training steps, {:.3f} m voxels)",
                     net_.info().format_version, weights_.filename().string(), net_.info().steps, v);
     r.why = fmt::format(
-        "3D U-Net completion of a {} x {} x {} voxel block ({:.2f} m voxels, {:.1f} s): {} "
+        "3D U-Net completion of a {} x {} x {} voxel block ({:.2f} m voxels, {:.1f} s, {}): {} "
         "triangles by marching cubes at p = {:.1f} moved onto the probability ridge, {} dropped as "
         "doubling observed surface; confidence = mean network probability",
-        block.dims[0], block.dims[1], block.dims[2], v, seconds, faces, kIso, dropped);
+        block.dims[0], block.dims[1], block.dims[2], v, seconds,
+        symmetry.found && symmetry.order >= 2
+            ? fmt::format("hinted by the {}-fold rotational symmetry", symmetry.order)
+            : std::string("no symmetry hint"),
+        faces, kIso, dropped);
     return r;
   }
 

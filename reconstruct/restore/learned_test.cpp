@@ -4,6 +4,7 @@
 // and missing/corrupt/truncated weights files.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -94,7 +95,7 @@ std::vector<CompletionSample> Samples(const Damaged& d, int n, int size, double 
     const Vec3f c = d.box.Center();
     block.origin = c.cast<double>() - 0.5 * size * voxel * Vector3d::Ones() +
                    Vector3d(0.1 * i, -0.07 * i, 0.05 * i);
-    out.push_back(MakeCompletionSample(observed, intact, block, d.box));
+    out.push_back(MakeCompletionSample(observed, intact, block, d.box, nullptr));
   }
   return out;
 }
@@ -120,7 +121,7 @@ TEST_CASE("learned: a few training steps lower the loss; the weights file reload
   CompletionNetInfo info;
   info.voxel_size = 0.12;
   CompletionNet net(info, 5);
-  CHECK(net.NumParameters() == 339'681);
+  CHECK(net.NumParameters() == 340'545);
   CompletionTrainer trainer(net, TrainOptions{});
   const double before = trainer.Evaluate(batch).loss;
   for (int step = 0; step < 8; ++step) {
@@ -141,8 +142,9 @@ TEST_CASE("learned: a few training steps lower the loss; the weights file reload
   CHECK(loaded.info().voxel_size == 0.12);
   const std::vector<float> occ(samples[0].occupancy.begin(), samples[0].occupancy.end());
   const std::vector<float> known(samples[0].known.begin(), samples[0].known.end());
-  const std::vector<float> p1 = net.Predict(samples[0].dims, occ, known);
-  const std::vector<float> p2 = loaded.Predict(samples[0].dims, occ, known);
+  const std::vector<float> hint(occ.size(), 0.0f);
+  const std::vector<float> p1 = net.Predict(samples[0].dims, occ, known, hint, hint);
+  const std::vector<float> p2 = loaded.Predict(samples[0].dims, occ, known, hint, hint);
   REQUIRE(p1.size() == p2.size());
   CHECK(std::memcmp(p1.data(), p2.data(), p1.size() * sizeof(float)) == 0);
   // A different network is not the same.
@@ -176,6 +178,96 @@ TEST_CASE("learned: missing, corrupt and truncated weights files are named in th
     INFO("cut at " << cut << " of " << size);
     CHECK_THAT(e, Catch::Contains(truncated.string()));
   }
+
+  // A format-1 file (two input channels, before the symmetry hint) is refused by name.
+  CompletionNetInfo old_info;
+  old_info.format_version = 1;
+  const auto old = dir / "format1.pt";
+  CompletionNet(old_info, 1).Save(old);
+  e = test::ErrorOf([&] { CompletionNet::Load(old); });
+  CHECK_THAT(e, Catch::Contains(old.string()));
+  CHECK_THAT(e, Catch::Contains("format 1"));
+  CHECK_THAT(e, Catch::Contains("muta train-completion"));
+}
+
+TEST_CASE("learned: the counterpart channel marks the rotated copy of an occupied voxel",
+          "[unit]") {
+  // A small plate at x = 2 (normal +x) around (2, 0, 1); a 4-fold symmetry about the z axis.
+  Mesh m;
+  Quad(m, {2.0, -0.3, 0.7}, {2.0, 0.3, 0.7}, {2.0, 0.3, 1.3}, {2.0, -0.3, 1.3});
+  const TriangleBvh bvh(m);
+  Symmetry symmetry;
+  symmetry.found = true;
+  symmetry.order = 4;
+  symmetry.axis_point = Vector3d::Zero();
+  symmetry.axis_direction = Vector3d::UnitZ();
+  // A 5^3 block of 0.1 m voxels centred on (0, 2, 1): the plate rotated by +90 degrees would be
+  // the plane y = 2 there, its voxel (2, 2, 2) the plate's centre rotated. Rotating that voxel
+  // by k = 3 (270 degrees) lands on (2, 0, 1), on the plate.
+  VoxelBlock block;
+  block.voxel = 0.1;
+  block.dims = {5, 5, 5};
+  block.origin = Vector3d(-0.2, 1.8, 0.8);
+  Box3f elsewhere;  // an unknown box far from everything
+  elsewhere.Extend(Vec3f(50, 50, 50));
+  elsewhere.Extend(Vec3f(51, 51, 51));
+  const CounterpartChannels hint = MakeCounterpartChannels(bvh, block, &symmetry, elsewhere);
+  REQUIRE(hint.counterpart.size() == GridSize(block.dims));
+  CHECK(hint.counterpart[block.Index(2, 2, 2)] == 1);
+  CHECK(hint.valid[block.Index(2, 2, 2)] == 1);
+  // The plate rotated is the plane y = 2 (voxel row y = 2, |x| <= 0.3, 0.7 <= z <= 1.3): voxels
+  // one row off it (0.1 m > the 0.06 m band) are not its counterpart, though valid.
+  std::size_t marked = 0;
+  for (int z = 0; z < 5; ++z)
+    for (int y = 0; y < 5; ++y)
+      for (int x = 0; x < 5; ++x) {
+        const std::size_t i = block.Index(x, y, z);
+        CHECK(hint.valid[i] == 1);
+        if (y != 2) CHECK(hint.counterpart[i] == 0);
+        marked += hint.counterpart[i];
+      }
+  CHECK(marked == 25);  // the whole y = 2 slice of the block lies on the rotated plate
+
+  // The counterpart inside the unknown box says nothing: neither marked nor valid for k = 3.
+  Box3f around_plate;
+  around_plate.Extend(Vec3f(1.9f, -0.5f, 0.5f));
+  around_plate.Extend(Vec3f(2.1f, 0.5f, 1.5f));
+  const CounterpartChannels hidden = MakeCounterpartChannels(bvh, block, &symmetry, around_plate);
+  CHECK(hidden.counterpart[block.Index(2, 2, 2)] == 0);
+  CHECK(hidden.valid[block.Index(2, 2, 2)] == 1);  // k = 1, 2 still land in known space
+
+  // Without a symmetry: no hint at all.
+  Symmetry none;
+  const CounterpartChannels empty = MakeCounterpartChannels(bvh, block, &none, elsewhere);
+  CHECK(std::count(empty.counterpart.begin(), empty.counterpart.end(), 1) == 0);
+  CHECK(std::count(empty.valid.begin(), empty.valid.end(), 1) == 0);
+  const CounterpartChannels null_hint = MakeCounterpartChannels(bvh, block, nullptr, elsewhere);
+  CHECK(std::count(null_hint.valid.begin(), null_hint.valid.end(), 1) == 0);
+  // On a whole colonnade (2-fold about the z axis), a block over the broken column: the
+  // channels equal the definition voxel by voxel (one closest-point query per rotated centre).
+  const Damaged col = BrokenColumn();
+  const TriangleBvh col_bvh(col.observed);
+  Symmetry half_turn = symmetry;
+  half_turn.order = 2;
+  VoxelBlock big;
+  big.voxel = 0.12;
+  big.dims = {23, 18, 30};
+  big.origin = Vector3d(-1.3, -1.0, 0.1);
+  const CounterpartChannels fast = MakeCounterpartChannels(col_bvh, big, &half_turn, col.box);
+  const Eigen::Isometry3d turn = half_turn.Rotation(1);
+  std::size_t occupied = 0;
+  for (int z = 0; z < big.dims[2]; ++z)
+    for (int y = 0; y < big.dims[1]; ++y)
+      for (int x = 0; x < big.dims[0]; ++x) {
+        const Vector3d q = turn * big.Centre(x, y, z);
+        const bool inside = (q.array() >= col.box.min.cast<double>().array()).all() &&
+                            (q.array() <= col.box.max.cast<double>().array()).all();
+        const bool on = !inside && col_bvh.Closest(q).distance <= kOccupancyBand * big.voxel;
+        REQUIRE(fast.valid[big.Index(x, y, z)] == (inside ? 0 : 1));
+        REQUIRE(fast.counterpart[big.Index(x, y, z)] == (on ? 1 : 0));
+        occupied += on;
+      }
+  CHECK(occupied > 100);
 }
 
 TEST_CASE("learned: the shipped network completes a broken column, labelled, observed unchanged",

@@ -50,12 +50,75 @@ std::vector<std::uint8_t> KnownMask(const VoxelBlock& block, const Box3f& unknow
   return out;
 }
 
+CounterpartChannels MakeCounterpartChannels(const TriangleBvh& observed, const VoxelBlock& block,
+                                            const Symmetry* symmetry, const Box3f& unknown) {
+  const GridDims& d = block.dims;
+  CounterpartChannels out;
+  out.counterpart.assign(GridSize(d), 0);
+  out.valid.assign(GridSize(d), 0);
+  if (symmetry == nullptr || !symmetry->found || symmetry->order < 2) return out;
+  std::vector<Eigen::Isometry3d> rotations;
+  for (int k = 1; k < symmetry->order; ++k) rotations.push_back(symmetry->Rotation(k));
+  const double band = kOccupancyBand * block.voxel;
+  auto in_unknown = [&](const Eigen::Vector3d& p) {
+    for (int k = 0; k < 3; ++k) {
+      if (p[k] < unknown.min[k] || p[k] > unknown.max[k]) return false;
+    }
+    return true;
+  };
+  // Cells of kCell^3 voxels: one query at a cell's centre bounds the distance of all its voxels'
+  // rotated centres (a rotation keeps distances), so most cells far from surface need no more.
+  constexpr int kCell = 4;
+  const double reach = band + 0.5 * std::sqrt(3.0) * (kCell - 1) * block.voxel;
+  const int cells[3] = {(d[0] + kCell - 1) / kCell, (d[1] + kCell - 1) / kCell,
+                        (d[2] + kCell - 1) / kCell};
+  tbb::parallel_for(tbb::blocked_range<int>(0, cells[2]), [&](const tbb::blocked_range<int>& r) {
+    std::vector<char> near(rotations.size());
+    for (int cz = r.begin(); cz < r.end(); ++cz) {
+      for (int cy = 0; cy < cells[1]; ++cy) {
+        for (int cx = 0; cx < cells[0]; ++cx) {
+          const int lo[3] = {cx * kCell, cy * kCell, cz * kCell};
+          const int hi[3] = {std::min(d[0], lo[0] + kCell), std::min(d[1], lo[1] + kCell),
+                             std::min(d[2], lo[2] + kCell)};
+          const Eigen::Vector3d centre = 0.5 * (block.Centre(lo[0], lo[1], lo[2]) +
+                                                block.Centre(hi[0] - 1, hi[1] - 1, hi[2] - 1));
+          for (std::size_t k = 0; k < rotations.size(); ++k) {
+            near[k] = observed.Closest(rotations[k] * centre).distance <= reach;
+          }
+          for (int z = lo[2]; z < hi[2]; ++z) {
+            for (int y = lo[1]; y < hi[1]; ++y) {
+              for (int x = lo[0]; x < hi[0]; ++x) {
+                const Eigen::Vector3d c = block.Centre(x, y, z);
+                const std::size_t i = block.Index(x, y, z);
+                for (std::size_t k = 0; k < rotations.size(); ++k) {
+                  const Eigen::Vector3d q = rotations[k] * c;
+                  if (!symmetry->Covers(q) || in_unknown(q)) continue;
+                  out.valid[i] = 1;
+                  if (near[k] && observed.Closest(q).distance <= band) {
+                    out.counterpart[i] = 1;
+                    break;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+  return out;
+}
+
 CompletionSample MakeCompletionSample(const TriangleBvh& observed, const TriangleBvh& intact,
-                                      const VoxelBlock& block, const Box3f& unknown) {
+                                      const VoxelBlock& block, const Box3f& unknown,
+                                      const Symmetry* symmetry) {
   CompletionSample s;
   s.dims = block.dims;
   s.occupancy = SurfaceOccupancy(observed, block);
   s.known = KnownMask(block, unknown);
+  CounterpartChannels hint = MakeCounterpartChannels(observed, block, symmetry, unknown);
+  s.counterpart = std::move(hint.counterpart);
+  s.counterpart_valid = std::move(hint.valid);
   s.target = SurfaceOccupancy(intact, block);
   return s;
 }

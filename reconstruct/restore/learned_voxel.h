@@ -10,6 +10,7 @@
 
 #include "core/mesh.h"
 #include "reconstruct/restore/learned_net.h"
+#include "reconstruct/restore/symmetry.h"
 
 namespace muta {
 class TriangleBvh;
@@ -45,10 +46,24 @@ std::vector<std::uint8_t> SurfaceOccupancy(const TriangleBvh& bvh, const VoxelBl
 /// Known mask: 0 for voxels whose centre lies in `unknown`, 1 elsewhere.
 std::vector<std::uint8_t> KnownMask(const VoxelBlock& block, const Box3f& unknown);
 
+/// The symmetry hint (learned_net.h): for each voxel centre x and k = 1..order-1, the rotated
+/// position R_k x counts when it lies in an azimuth sector the capture covered and outside
+/// `unknown` (where nothing was observed, its emptiness says nothing); `counterpart` = 1 when the
+/// observed surface passes within kOccupancyBand voxels of a counted position, `valid` = 1 when
+/// any position counts. Both all 0 when `symmetry` is null or was not found. Parallel over z.
+struct CounterpartChannels {
+  std::vector<std::uint8_t> counterpart;
+  std::vector<std::uint8_t> valid;
+};
+CounterpartChannels MakeCounterpartChannels(const TriangleBvh& observed, const VoxelBlock& block,
+                                            const Symmetry* symmetry, const Box3f& unknown);
+
 /// A training sample: `observed` (the damaged mesh) and `intact` voxelised on `block`, with the
-/// voxels in `unknown` marked unknown.
+/// voxels in `unknown` marked unknown, and the hint of `symmetry` (estimated on the observed
+/// mesh; null: no hint).
 CompletionSample MakeCompletionSample(const TriangleBvh& observed, const TriangleBvh& intact,
-                                      const VoxelBlock& block, const Box3f& unknown);
+                                      const VoxelBlock& block, const Box3f& unknown,
+                                      const Symmetry* symmetry);
 
 /// Marching cubes output: triangles wound so that their normals point out of the region above
 /// `iso`; per vertex the larger of the two grid values of its edge.

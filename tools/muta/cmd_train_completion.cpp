@@ -12,7 +12,10 @@
 // on each, `parts_per_building` random parts are damaged (missing whole, or broken: their
 // upper/outer 30-70 %, as synth's `broken`). One block (two for parts larger than a block) is
 // cut around each damaged part with a random offset; its unknown box is the removed faces' box
-// grown by 0-2 voxels. Every eighth building goes to the validation set.
+// grown by 0-2 voxels. Every eighth building goes to the validation set. The symmetry hint
+// channels come from the building's symmetry estimated on the damaged mesh exactly as restore
+// estimates it (EstimateSymmetry, default options), so that training sees the hint inference
+// sees; the trainer drops the hint in 30 % of the blocks.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -38,6 +41,7 @@
 #include "core/version.h"
 #include "reconstruct/restore/learned_net.h"
 #include "reconstruct/restore/learned_voxel.h"
+#include "reconstruct/restore/symmetry.h"
 #include "tools/muta/command.h"
 #include "tools/synth/synth.h"
 
@@ -48,6 +52,7 @@ namespace fs = std::filesystem;
 using restore::CompletionSample;
 
 constexpr std::uint64_t kHeldOutSeeds[] = {3, 7, 11};
+constexpr double kHintDrop = 0.3;  ///< share of training blocks without the symmetry hint
 
 struct TrainArgs {
   std::string output;
@@ -102,6 +107,7 @@ Eigen::Vector3d Centroid(const Mesh& m, std::size_t f) {
 struct BuildingSamples {
   std::vector<CompletionSample> samples;
   std::size_t faces = 0, parts_damaged = 0;
+  restore::Symmetry symmetry;  ///< estimated on the damaged mesh
 };
 
 // Damages random parts of one building and cuts training blocks around them.
@@ -178,6 +184,13 @@ BuildingSamples SamplesFor(const TrainArgs& a, int b) {
   const TriangleBvh intact_bvh(intact), damaged_bvh(damaged);
 
   BuildingSamples out;
+  // The hint: the rotation as restore estimates it on a damaged mesh (same options; mirror planes
+  // and storey repetition are searched after the rotation is fixed and do not change it, so
+  // they are skipped here).
+  restore::SymmetryOptions symmetry_options;
+  symmetry_options.detect_mirrors = false;
+  symmetry_options.detect_storeys = false;
+  out.symmetry = restore::EstimateSymmetry(damaged, damaged_bvh, symmetry_options);
   out.faces = intact.faces.size();
   out.parts_damaged = boxes.size();
   const double v = a.voxel;
@@ -199,7 +212,8 @@ BuildingSamples SamplesFor(const TrainArgs& a, int b) {
         unknown.min[k] -= float(2.0 * v * u01(rng));
         unknown.max[k] += float(2.0 * v * u01(rng));
       }
-      CompletionSample s = restore::MakeCompletionSample(damaged_bvh, intact_bvh, block, unknown);
+      CompletionSample s =
+          restore::MakeCompletionSample(damaged_bvh, intact_bvh, block, unknown, &out.symmetry);
       std::size_t positives = 0;
       for (std::size_t i = 0; i < s.target.size(); ++i) positives += s.target[i] && !s.known[i];
       if (positives > 0) out.samples.push_back(std::move(s));
@@ -301,14 +315,31 @@ int Run(const TrainArgs& a) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
 
+  const fs::path ck = dir / "checkpoint";
+  const std::string data_key =
+      fmt::format("{}/{}/{}/{}/{}", a.seed, a.buildings, a.parts_per_building, a.block, a.voxel);
+  Json state;
+  if (a.resume && fs::is_regular_file(ck / "state.json")) {
+    state = ReadJsonFile(ck / "state.json");
+    MUTA_CHECK(state.value("command", "") == CommandLine(a) ||
+               state.value("data_key", "") == data_key)
+        << (ck / "state.json").string()
+        << ": the checkpoint was made with other data options; resume with the same options or "
+           "start afresh without --resume";
+  }
+  // Finalising a checkpoint that already reached --steps needs no data: its summary is kept in
+  // the checkpoint.
+  const bool finalise_only =
+      state.is_object() && state.at("step").get<int>() >= a.steps && state.contains("data");
+
   // Data.
   Progress progress;
-  progress.Begin("train-completion: generating damaged/intact blocks", std::uint64_t(a.buildings),
-                 "buildings");
   std::vector<CompletionSample> train, val;
   Json building_seeds = Json::array();
   std::size_t parts_damaged = 0;
-  for (int b = 0; b < a.buildings; ++b) {
+  progress.Begin("train-completion: generating damaged/intact blocks",
+                 std::uint64_t(finalise_only ? 0 : a.buildings), "buildings");
+  for (int b = 0; b < (finalise_only ? 0 : a.buildings); ++b) {
     CheckInterrupted();
     BuildingSamples s = SamplesFor(a, b);
     parts_damaged += s.parts_damaged;
@@ -316,16 +347,37 @@ int Run(const TrainArgs& a) {
                               {"seed", BuildingSeed(a, b)},
                               {"validation", IsValidation(b)},
                               {"faces", s.faces},
-                              {"blocks", s.samples.size()}});
+                              {"blocks", s.samples.size()},
+                              {"symmetry_found", s.symmetry.found},
+                              {"rotation_order", s.symmetry.order},
+                              {"symmetry_inliers", s.symmetry.inlier_fraction}});
     auto& to = IsValidation(b) ? val : train;
     for (auto& x : s.samples) to.push_back(std::move(x));
     progress.Advance();
   }
   progress.End();
-  const double data_seconds = elapsed();
-  MUTA_CHECK(!train.empty()) << "no training blocks were generated; raise --buildings";
-  spdlog::info("train-completion: {} training and {} validation blocks of {}^3 voxels in {:.0f} s",
-               train.size(), val.size(), a.block, data_seconds);
+  double data_seconds = elapsed();
+  std::size_t n_train = train.size(), n_val = val.size();
+  if (finalise_only) {
+    const Json& d = state.at("data");
+    building_seeds = d.at("buildings");
+    parts_damaged = d.at("parts_damaged").get<std::size_t>();
+    n_train = d.at("train_blocks").get<std::size_t>();
+    n_val = d.at("validation_blocks").get<std::size_t>();
+    data_seconds = d.at("data_seconds").get<double>();
+    spdlog::info("train-completion: the checkpoint reached step {}; finalising without data",
+                 state.at("step").get<int>());
+  } else {
+    MUTA_CHECK(!train.empty()) << "no training blocks were generated; raise --buildings";
+    spdlog::info(
+        "train-completion: {} training and {} validation blocks of {}^3 voxels in {:.0f} s",
+        train.size(), val.size(), a.block, data_seconds);
+  }
+  const Json data_summary = {{"buildings", building_seeds},
+                             {"parts_damaged", parts_damaged},
+                             {"train_blocks", n_train},
+                             {"validation_blocks", n_val},
+                             {"data_seconds", data_seconds}};
 
   // Network, optimizer, resume.
   restore::CompletionNetInfo info;
@@ -335,15 +387,7 @@ int Run(const TrainArgs& a) {
   int step0 = 0;
   Json rows = Json::array();
   double previous_seconds = 0;
-  const fs::path ck = dir / "checkpoint";
-  if (a.resume && fs::is_regular_file(ck / "state.json")) {
-    const Json state = ReadJsonFile(ck / "state.json");
-    MUTA_CHECK(state.value("command", "") == CommandLine(a) ||
-               state.value("data_key", "") == fmt::format("{}/{}/{}/{}/{}", a.seed, a.buildings,
-                                                          a.parts_per_building, a.block, a.voxel))
-        << (ck / "state.json").string()
-        << ": the checkpoint was made with other data options; resume with the same options or "
-           "start afresh without --resume";
+  if (state.is_object()) {
     net_ptr =
         std::make_unique<restore::CompletionNet>(restore::CompletionNet::Load(ck / "unet.pt"));
     step0 = state.at("step").get<int>();
@@ -353,7 +397,7 @@ int Run(const TrainArgs& a) {
   }
   if (!net_ptr) net_ptr = std::make_unique<restore::CompletionNet>(info, a.seed);
   restore::CompletionNet& net = *net_ptr;
-  restore::CompletionTrainer trainer(net, {a.lr, 0.25, 2.0});
+  restore::CompletionTrainer trainer(net, {a.lr, 0.25, 2.0, kHintDrop});
   if (step0 > 0) trainer.LoadOptimizer(ck / "optimizer.pt");
 
   auto validate = [&]() -> std::pair<double, double> {
@@ -416,13 +460,12 @@ int Run(const TrainArgs& a) {
       net.set_steps(done);
       net.Save(ck / "unet.pt");
       trainer.SaveOptimizer(ck / "optimizer.pt");
-      WriteJsonFile(ck / "state.json",
-                    {{"step", done},
-                     {"command", CommandLine(a)},
-                     {"data_key", fmt::format("{}/{}/{}/{}/{}", a.seed, a.buildings,
-                                              a.parts_per_building, a.block, a.voxel)},
-                     {"rows", rows},
-                     {"seconds", previous_seconds + elapsed()}});
+      WriteJsonFile(ck / "state.json", {{"step", done},
+                                        {"command", CommandLine(a)},
+                                        {"data_key", data_key},
+                                        {"data", data_summary},
+                                        {"rows", rows},
+                                        {"seconds", previous_seconds + elapsed()}});
       WriteCurves(dir, rows);
     }
     progress.Advance();
@@ -453,7 +496,11 @@ int Run(const TrainArgs& a) {
          "3D U-Net, 3 levels (two 3x3x3 conv + ReLU each), max-pool down, transposed conv up, "
          "skip connections, 1x1x1 conv to one logit"},
         {"channels", {a.base_channels, 2 * a.base_channels, 4 * a.base_channels}},
-        {"inputs", "observed surface occupancy, known mask (0 = unknown)"},
+        {"inputs",
+         "observed surface occupancy, known mask (0 = unknown), counterpart (observed surface at "
+         "the voxel's rotated positions R_k x, k = 1..order-1, in covered sectors outside the "
+         "unknown box), counterpart valid (1 where such a position exists)"},
+        {"format_version", restore::kCompletionNetFormat},
         {"output", "probability of intact surface per voxel"},
         {"parameters", net.NumParameters()},
         {"voxel_m", a.voxel},
@@ -475,8 +522,12 @@ int Run(const TrainArgs& a) {
         {"validation", "every eighth building (b % 8 == 7)"},
         {"buildings", building_seeds},
         {"parts_damaged", parts_damaged},
-        {"train_blocks", train.size()},
-        {"validation_blocks", val.size()},
+        {"train_blocks", n_train},
+        {"validation_blocks", n_val},
+        {"symmetry_hint",
+         fmt::format("EstimateSymmetry (default options, as restore) on each damaged building; "
+                     "hint dropped (both channels 0) in {:.0f} % of the training blocks",
+                     100 * kHintDrop)},
         {"augmentation", "flips of x and y and the x/y swap (8 symmetries about the vertical)"}}},
       {"training",
        {{"steps", a.steps},
@@ -500,7 +551,7 @@ int Run(const TrainArgs& a) {
   WriteJsonFile(dir / "recipe.json", recipe);
   std::printf("muta train-completion – %s\n", dir.string().c_str());
   std::printf("  data            %zu training, %zu validation blocks (%d buildings, %.0f s)\n",
-              train.size(), val.size(), a.buildings, data_seconds);
+              n_train, n_val, a.buildings, data_seconds);
   std::printf("  training        %d steps (%d this run, %.2f s/step)\n", a.steps, steps_now,
               steps_now > 0 ? train_seconds / steps_now : 0.0);
   if (!rows.empty()) {

@@ -32,7 +32,7 @@ nn::Conv3d Conv(int in, int out) {
 
 struct UNetImpl : nn::Module {
   explicit UNetImpl(int c) {
-    e1a = register_module("e1a", Conv(2, c));
+    e1a = register_module("e1a", Conv(kCompletionInputChannels, c));
     e1b = register_module("e1b", Conv(c, c));
     e2a = register_module("e2a", Conv(c, 2 * c));
     e2b = register_module("e2b", Conv(2 * c, 2 * c));
@@ -48,7 +48,7 @@ struct UNetImpl : nn::Module {
     d1b = register_module("d1b", Conv(c, c));
     out = register_module("out", nn::Conv3d(nn::Conv3dOptions(c, 1, 1)));
   }
-  // x: [B, 2, Z, Y, X] with Z, Y, X multiples of 4; returns logits [B, 1, Z, Y, X].
+  // x: [B, 4, Z, Y, X] with Z, Y, X multiples of 4; returns logits [B, 1, Z, Y, X].
   torch::Tensor forward(const torch::Tensor& x) {
     auto a = torch::relu(e1b(torch::relu(e1a(x))));
     auto b = torch::relu(e2b(torch::relu(e2a(F::max_pool3d(a, F::MaxPool3dFuncOptions(2))))));
@@ -84,13 +84,15 @@ torch::Tensor Augment(torch::Tensor t, int code) {
 }
 
 struct Batch {
-  torch::Tensor input;   // [B, 2, Z, Y, X]
+  torch::Tensor input;   // [B, 4, Z, Y, X]
   torch::Tensor target;  // [B, 1, Z, Y, X]
   torch::Tensor known;   // [B, 1, Z, Y, X]
 };
 
-Batch MakeBatch(std::span<const CompletionSample* const> samples, std::uint64_t seed,
-                bool augment) {
+// `augment`: random dihedral augmentation, and the hint (channels 2 and 3) dropped with
+// probability `hint_drop`.
+Batch MakeBatch(std::span<const CompletionSample* const> samples, std::uint64_t seed, bool augment,
+                double hint_drop) {
   MUTA_INTERNAL_CHECK(!samples.empty()) << "empty training batch";
   std::mt19937_64 rng(seed);
   std::vector<torch::Tensor> in, tg, kn;
@@ -100,11 +102,16 @@ Batch MakeBatch(std::span<const CompletionSample* const> samples, std::uint64_t 
     MUTA_INTERNAL_CHECK(dims[0] % 4 == 0 && dims[1] % 4 == 0 && dims[2] % 4 == 0)
         << "training blocks must be multiples of 4 voxels";
     torch::Tensor all = torch::cat(
-        {FromBytes(s->occupancy, dims), FromBytes(s->known, dims), FromBytes(s->target, dims)}, 0);
-    if (augment) all = Augment(all, int(rng() % 8));
-    in.push_back(all.slice(0, 0, 2));
+        {FromBytes(s->occupancy, dims), FromBytes(s->known, dims), FromBytes(s->counterpart, dims),
+         FromBytes(s->counterpart_valid, dims), FromBytes(s->target, dims)},
+        0);
+    if (augment) {
+      all = Augment(all, int(rng() % 8));
+      if (double(rng() % 1'000'000) < hint_drop * 1e6) all.slice(0, 2, 4).zero_();
+    }
+    in.push_back(all.slice(0, 0, 4));
     kn.push_back(all.slice(0, 1, 2));
-    tg.push_back(all.slice(0, 2, 3));
+    tg.push_back(all.slice(0, 4, 5));
   }
   return {torch::stack(in), torch::stack(tg), torch::stack(kn)};
 }
@@ -197,9 +204,15 @@ CompletionNet CompletionNet::Load(const std::filesystem::path& path) {
     impl->info.base_channels = int(v[1]);
     impl->info.voxel_size = v[2];
     impl->info.steps = std::int64_t(v[3]);
-    MUTA_CHECK(impl->info.format_version == 1)
+    MUTA_CHECK(impl->info.format_version == kCompletionNetFormat)
         << name << ": completion network format " << impl->info.format_version
-        << " is not supported (this Muta reads format 1); retrain with `muta train-completion`";
+        << " is not supported (this Muta reads format " << kCompletionNetFormat
+        << (impl->info.format_version == 1
+                ? ": format 1 networks take 2 input channels, format 2 adds the building's "
+                  "symmetry hint"
+                : "")
+        << "); reinstall Muta's shipped weights (assets/completion/unet.pt) or retrain with "
+           "`muta train-completion -o DIR`";
     MUTA_CHECK(impl->info.base_channels >= 1 && impl->info.base_channels <= 256 &&
                std::isfinite(impl->info.voxel_size) && impl->info.voxel_size > 0)
         << name << ": corrupt completion network header (channels " << impl->info.base_channels
@@ -228,9 +241,12 @@ CompletionNet CompletionNet::Load(const std::filesystem::path& path) {
 }
 
 std::vector<float> CompletionNet::Predict(const GridDims& dims, std::span<const float> occupancy,
-                                          std::span<const float> known) const {
+                                          std::span<const float> known,
+                                          std::span<const float> counterpart,
+                                          std::span<const float> counterpart_valid) const {
   const std::size_t n = GridSize(dims);
-  MUTA_INTERNAL_CHECK(occupancy.size() == n && known.size() == n && n > 0)
+  MUTA_INTERNAL_CHECK(occupancy.size() == n && known.size() == n && counterpart.size() == n &&
+                      counterpart_valid.size() == n && n > 0)
       << "completion network input size mismatch";
   torch::NoGradGuard no_grad;
   impl_->model->eval();
@@ -242,8 +258,11 @@ std::vector<float> CompletionNet::Predict(const GridDims& dims, std::span<const 
                                    0, RoundUp4(dims[2]) - dims[2]},
                                   pad_value);
   };
-  // Padding is empty observed space.
-  const torch::Tensor input = torch::cat({channel(occupancy, 0.0), channel(known, 1.0)}, 1);
+  // Padding is empty observed space without a hint.
+  const torch::Tensor input =
+      torch::cat({channel(occupancy, 0.0), channel(known, 1.0), channel(counterpart, 0.0),
+                  channel(counterpart_valid, 0.0)},
+                 1);
   torch::Tensor p = torch::sigmoid(impl_->model->forward(input));
   p = p.slice(2, 0, dims[2]).slice(3, 0, dims[1]).slice(4, 0, dims[0]).contiguous();
   const float* data = p.data_ptr<float>();
@@ -292,7 +311,7 @@ BatchFigures CompletionTrainer::Step(std::span<const CompletionSample* const> ba
     static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
   }
   impl_->model->train();
-  const Batch b = MakeBatch(batch, augment_seed, /*augment=*/true);
+  const Batch b = MakeBatch(batch, augment_seed, /*augment=*/true, impl_->options.hint_drop);
   impl_->optimizer.zero_grad();
   auto [loss, iou] = impl_->Forward(b);
   loss.backward();
@@ -303,7 +322,7 @@ BatchFigures CompletionTrainer::Step(std::span<const CompletionSample* const> ba
 BatchFigures CompletionTrainer::Evaluate(std::span<const CompletionSample* const> batch) const {
   torch::NoGradGuard no_grad;
   impl_->model->eval();
-  const Batch b = MakeBatch(batch, 0, /*augment=*/false);
+  const Batch b = MakeBatch(batch, 0, /*augment=*/false, 0.0);
   auto [loss, iou] = impl_->Forward(b);
   return {loss.item<double>(), iou};
 }
