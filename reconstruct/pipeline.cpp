@@ -178,6 +178,7 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
 
   TextureOptions texture;
   texture.texel_size_mm = o.texel_size_mm;
+  texture.exclude_outlier_views = o.exclude_outlier_views;
   stages.push_back(TextureStage(texture));
   return stages;
 }

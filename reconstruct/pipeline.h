@@ -32,6 +32,8 @@ struct ReconstructOptions {
   std::optional<int> poisson_depth;   ///< Poisson octree depth
   /// Texture atlas texel size (mm); nullopt: the images' ground sampling distance.
   std::optional<double> texel_size_mm;
+  /// Texture stage: drop photo-inconsistent views per face (TextureOptions).
+  bool exclude_outlier_views = false;
 
   void Check() const;
 };

@@ -56,6 +56,18 @@ TEST_CASE("muta texture textures a synthetic pagoda, resumes, and refuses bad in
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("up to date"));
 
+  // Photo-consistency on request: recorded in the figures; the synthetic photographs have no
+  // moving objects, so few views are dropped.
+  r = RunMuta(
+      {"texture", "-w", ws.string(), "--exclude-outlier-views", "--json", "--progress", "none"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const muta::Json g = muta::ParseJson(r.out, "muta texture --exclude-outlier-views --json");
+  CHECK(g["exclude_outlier_views"] == true);
+  CHECK(g["outlier_face_view_pairs"].get<double>() <
+        0.05 * g["visible_face_view_pairs"].get<double>());
+  CHECK(g["textured_faces"].get<int>() > faces / 4);
+
   // A texel size whose atlas cannot fit: refused with the size it would need.
   r = RunMuta({"texture", "-w", ws.string(), "--texel-size", "0.001", "--progress", "none"});
   CHECK(r.exit_code == 1);

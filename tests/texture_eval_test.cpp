@@ -44,7 +44,8 @@ TEST_CASE("muta eval texture: textured model and vertex colours against held-out
   REQUIRE(r.exit_code == 0);
   REQUIRE(fs::is_regular_file(ws / "dense" / "textured.glb"));
 
-  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string(), "--json"});
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string(), "--ceiling", "--json",
+               "--save-renders", (dir / "renders").string()});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const muta::Json e = muta::ParseJson(r.out, "muta eval texture --json");
@@ -74,6 +75,15 @@ TEST_CASE("muta eval texture: textured model and vertex colours against held-out
     pixels += v["building_pixels"].get<int>();
   }
   CHECK(pixels == e["building_pixels"].get<int>());
+  // The ceiling: the ground-truth mesh textured from the ground-truth cameras is closer to the
+  // held-out photographs than the misaligned preview reconstruction.
+  REQUIRE(e.contains("psnr_ceiling"));
+  CHECK(e["psnr_ceiling"].get<double>() > e["psnr"].get<double>() + 1.0);
+  CHECK(e["interior"]["pixels"].get<int>() > 0);
+  CHECK(e["interior"]["pixels"].get<int>() < pixels);
+  CHECK(e["views"][0]["best_shift_px"].size() == 2);
+  CHECK(fs::is_regular_file(dir / "renders" / "holdout_000.png"));
+  CHECK(fs::is_regular_file(dir / "renders" / "holdout_000_error.png"));
   // The text form carries the same figures.
   r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string()});
   CHECK(r.exit_code == 0);

@@ -178,6 +178,9 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   fig["seconds_visibility"] = Since(t0);
   fig["visible_face_view_pairs"] = cand.visible_pairs;
   fig["occlusion_tests"] = cand.occlusion_tests;
+  fig["partly_hidden_face_view_pairs"] = cand.partly_hidden_pairs;
+  fig["exclude_outlier_views"] = options.exclude_outlier_views;
+  fig["outlier_face_view_pairs"] = cand.excluded_pairs;
   std::size_t seen = 0;
   for (std::size_t f = 0; f < nf; ++f) seen += cand.offsets[f + 1] > cand.offsets[f] ? 1 : 0;
   MUTA_CHECK(seen > 0) << "none of the mesh's " << nf << " faces is visible in any of the "
@@ -397,6 +400,7 @@ StageDef TextureStage(const TextureOptions& options) {
       {"smoothness", options.smoothness},
       {"seam_leveling", options.seam_leveling},
       {"seam_blending", options.seam_blending},
+      {"exclude_outlier_views", options.exclude_outlier_views},
       {"seam_blend_texels", options.seam_blend_texels},
       {"atlas_format", options.atlas_format},
       {"method",

@@ -2,7 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
+#include <map>
 #include <random>
 
 #include "core/colmap_model.h"
@@ -15,6 +17,7 @@
 #include "core/progress.h"
 #include "core/ray_bvh.h"
 #include "reconstruct/texture/atlas.h"
+#include "reconstruct/texture/refine.h"
 #include "reconstruct/texture/view_selection.h"
 #include "tests/test_util.h"
 
@@ -365,6 +368,186 @@ TEST_CASE("Texturing refuses a texel size whose atlas exceeds the memory limit",
   CHECK_NOTHROW(TextureMesh(s.mesh, s.views, options, progress));
   options.texel_size_mm = -1;
   CHECK_THROWS_AS(TextureMesh(s.mesh, s.views, options, progress), Error);
+}
+
+}  // namespace
+}  // namespace muta::reconstruct
+
+namespace muta::reconstruct {
+namespace {
+
+TEST_CASE("RefineLongEdges splits long edges into a closed mesh without T-junctions", "[unit]") {
+  // A closed box: GridBox's sides have vertices of their own, weld them.
+  const Mesh sides = GridBox({0, 0, 0}, {2, 1, 0.5}, 1);
+  Mesh box;
+  std::map<std::array<float, 3>, std::uint32_t> index;
+  std::vector<std::uint32_t> remap;
+  for (const Vec3f& v : sides.vertices) {
+    const auto [it, added] = index.try_emplace({v.x(), v.y(), v.z()}, box.vertices.size());
+    if (added) box.vertices.push_back(v);
+    remap.push_back(it->second);
+  }
+  for (const Face& f : sides.faces) box.faces.emplace_back(remap[f[0]], remap[f[1]], remap[f[2]]);
+  REQUIRE(box.NumVertices() == 8);
+  box.ComputeVertexNormals();
+  box.part_ids.assign(box.NumFaces(), 7);
+  const double area = box.Area();
+  const Mesh r = tex::RefineLongEdges(box, 0.3);
+  INFO(r.NumFaces() << " faces");
+  CHECK(r.NumFaces() > 10 * box.NumFaces());
+  CHECK(r.Area() == Approx(area).epsilon(1e-5));
+  REQUIRE(r.part_ids.size() == r.NumFaces());
+  CHECK(std::all_of(r.part_ids.begin(), r.part_ids.end(), [](int p) { return p == 7; }));
+  REQUIRE(r.normals.size() == r.NumVertices());
+  // Every directed edge once and its reverse once: closed, consistently oriented, and no
+  // vertex lies on another face's edge (a T-junction would leave an edge without its twin).
+  std::map<std::pair<std::uint32_t, std::uint32_t>, int> directed;
+  double longest = 0;
+  for (const Face& f : r.faces) {
+    for (int k = 0; k < 3; ++k) {
+      ++directed[{f[k], f[(k + 1) % 3]}];
+      longest = std::max(longest, double((r.vertices[f[k]] - r.vertices[f[(k + 1) % 3]]).norm()));
+    }
+    // Orientation kept: the face normal points away from the box's centre.
+    const Vector3d a = r.vertices[f[0]].cast<double>(), b = r.vertices[f[1]].cast<double>(),
+                   c = r.vertices[f[2]].cast<double>();
+    CHECK((b - a).cross(c - a).dot((a + b + c) / 3 - Vector3d(1, 0.5, 0.25)) > 0);
+  }
+  CHECK(longest <= 0.3 + 1e-6);
+  for (const auto& [edge, n] : directed) {
+    CHECK(n == 1);
+    CHECK(directed.count({edge.second, edge.first}) == 1);
+  }
+  CHECK_THROWS_AS(tex::RefineLongEdges(box, 0), Error);
+}
+
+TEST_CASE("View selection: a face partly hidden from a view is not textured from it", "[unit]") {
+  // A 2 x 2 m wall of 0.25 m quads (z = 0, facing +z) and a thin bar 0.3 m in front of it along
+  // y at x = 0: from the camera straight above, the bar hides the wall's corners at x = 0 while
+  // the centroids of the faces next to them stay visible.
+  Mesh wall = GridBox({-1, -1, -0.1}, {1, 1, 0}, 8);
+  const Mesh bar = GridBox({-0.05, -1.2, 0.3}, {0.05, 1.2, 0.4}, 1);
+  Mesh scene = wall;
+  scene.Append(bar);
+  const RayBvh bvh(scene);
+  const Vector3d above(0, 0, 3), oblique(2.5, 0, 3);
+  std::vector<TextureView> views;
+  views.push_back(Photograph(bvh, above, {0, 0, 0}, 1.0, "above.png", 320, 320, 160));
+  views.push_back(Photograph(bvh, oblique, {0, 0, 0}, 1.0, "oblique.png", 320, 320, 160));
+  Progress progress(ProgressStyle::kQuiet);
+  TextureOptions options;
+  options.smoothness = 0.05;  // let the data term decide
+  const TexturedMesh t = TextureMesh(scene, views, options, progress);
+  INFO(t.figures.dump(2));
+  CHECK(t.figures["partly_hidden_face_view_pairs"].get<int>() > 0);
+  auto sees = [&](const Vector3d& eye, const Vector3d& p) {
+    return !bvh.Occluded(eye, p - eye, 0, 0.999);
+  };
+  int partly = 0, partly_oblique = 0, whole_above = 0, whole_total = 0;
+  for (std::size_t f = 0; f < wall.NumFaces(); ++f) {
+    const Face& face = scene.faces[f];
+    Vector3d corner[3];
+    for (int k = 0; k < 3; ++k) corner[k] = scene.vertices[face[k]].cast<double>();
+    const Vector3d c = (corner[0] + corner[1] + corner[2]) / 3;
+    if (c.z() < -0.001) continue;  // only the front side of the wall
+    bool all_above = true, all_oblique = sees(oblique, c);
+    for (int k = 0; k < 3; ++k) {
+      const Vector3d p = c + 0.95 * (corner[k] - c);
+      all_above = all_above && sees(above, p);
+      all_oblique = all_oblique && sees(oblique, p);
+    }
+    if (sees(above, c) && !all_above && all_oblique) {
+      ++partly;  // the centroid test alone would take the closer, frontal view here
+      partly_oblique += t.face_views[f] == 1 ? 1 : 0;
+      CHECK(t.face_views[f] == 1);
+    } else if (all_above && std::abs(c.x()) > 0.3 && std::abs(c.y()) < 0.7) {
+      ++whole_total;
+      whole_above += t.face_views[f] == 0 ? 1 : 0;
+    }
+  }
+  CHECK(partly >= 8);
+  CHECK(partly_oblique == partly);
+  // Faces the frontal view sees whole keep it: the test above is not "never the frontal view".
+  CHECK(whole_total > 20);
+  CHECK(whole_above >= 0.9 * whole_total);
+}
+
+TEST_CASE("PhotoConsistentViews drops the odd colour out only with a clear majority", "[unit]") {
+  using C = Eigen::Vector3f;
+  auto keep =
+      tex::PhotoConsistentViews({C(120, 80, 60), C(126, 84, 58), C(117, 77, 66), C(250, 20, 240)});
+  CHECK(keep == std::vector<std::uint8_t>{1, 1, 1, 0});
+  // Two views: no majority, both kept.
+  keep = tex::PhotoConsistentViews({C(120, 80, 60), C(250, 20, 240)});
+  CHECK(keep == std::vector<std::uint8_t>{1, 1});
+  // Two against two: kept.
+  keep =
+      tex::PhotoConsistentViews({C(120, 80, 60), C(122, 80, 60), C(250, 20, 240), C(248, 22, 240)});
+  CHECK(keep == std::vector<std::uint8_t>{1, 1, 1, 1});
+}
+
+TEST_CASE("Excluding outlier views removes an object pasted into one photograph", "[unit]") {
+  Scene s = BoxScene({1.0});
+  // A magenta, finely checkered object (sharp: the data term favours it) over the middle of the
+  // box in one photograph, as a passer-by would be.
+  TextureView& v = s.views[2];
+  const Eigen::Vector3f pasted(255, 30, 255);
+  for (int y = 50; y < 130; ++y) {
+    for (int x = 80; x < 160; ++x) {
+      const bool odd = ((x / 2) + (y / 2)) % 2 != 0;
+      v.image.at(x, y, 0) = 255;
+      v.image.at(x, y, 1) = odd ? 60 : 0;
+      v.image.at(x, y, 2) = 255;
+    }
+  }
+  Progress progress(ProgressStyle::kQuiet);
+  const RayBvh bvh(s.mesh);
+  const Vector3d eye = CameraCenter(v.cam_from_world);
+  // Faces whose baked centre looks like the object (and whose true colour does not), among
+  // those the photograph sees under the object.
+  auto shows_object = [&](const TexturedMesh& t, int* seen_by_photo) {
+    int n = 0;
+    *seen_by_photo = 0;
+    for (std::size_t f = 0; f < s.mesh.NumFaces(); ++f) {
+      if (t.face_views[f] < 0) continue;
+      const Face& face = s.mesh.faces[f];
+      const Vector3d c =
+          (s.mesh.vertices[face[0]] + s.mesh.vertices[face[1]] + s.mesh.vertices[face[2]])
+              .cast<double>() /
+          3;
+      if ((TrueColour(c) - pasted).norm() < 120) continue;
+      const Vector3d a = s.mesh.vertices[face[0]].cast<double>();
+      const Vector3d normal = (s.mesh.vertices[face[1]].cast<double>() - a)
+                                  .cross(s.mesh.vertices[face[2]].cast<double>() - a);
+      if (normal.dot(eye - c) <= 0 || bvh.Occluded(eye, c - eye, 0, 0.999)) continue;
+      Eigen::Vector2d px;
+      if (!tex::ProjectToPixel(v, c, &px, nullptr) || px.x() < 82 || px.x() > 158 || px.y() < 52 ||
+          px.y() > 128) {
+        continue;
+      }
+      ++*seen_by_photo;
+      n += (AtlasColour(t, f, 1.0 / 3, 1.0 / 3) - pasted).norm() < 60 ? 1 : 0;
+    }
+    return n;
+  };
+  TextureOptions off;
+  const TexturedMesh with = TextureMesh(s.mesh, s.views, off, progress);
+  int under = 0;
+  const int shown = shows_object(with, &under);
+  INFO(under << " faces under the object in that photograph");
+  CHECK(under > 20);
+  CHECK(shown > 5);  // without the check the object is baked into the texture
+  TextureOptions on;
+  on.exclude_outlier_views = true;
+  const TexturedMesh without = TextureMesh(s.mesh, s.views, on, progress);
+  INFO(without.figures.dump(2));
+  CHECK(without.figures["outlier_face_view_pairs"].get<int>() >= under / 2);
+  CHECK(shows_object(without, &under) == 0);
+  // And the rest of the box keeps its views: on unchanged photographs nothing is dropped.
+  const Scene clean = BoxScene({1.0});
+  const TexturedMesh plain = TextureMesh(clean.mesh, clean.views, on, progress);
+  CHECK(plain.figures["outlier_face_view_pairs"].get<int>() <
+        0.02 * plain.figures["visible_face_view_pairs"].get<double>());
 }
 
 }  // namespace

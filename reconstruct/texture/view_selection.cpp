@@ -19,6 +19,14 @@ constexpr float kGradientFloor = 1.0f;     // grey levels per pixel added to the
 constexpr double kOcclusionMargin = 1e-4;  // shadow rays stop this fraction short of the face
 constexpr double kDamping = 0.5;           // weight of the new message in BP updates
 constexpr int kIcmSweeps = 2;
+// Corner occlusion tests aim at points this fraction of the way from the centroid to each
+// corner: exactly at a corner the ray would graze the neighbouring faces.
+constexpr double kCornerInset = 0.9;
+// Photo-consistency (exclude_outlier_views): mean-shift bandwidth in RGB levels (Euclidean),
+// and the distance from the mode, in bandwidths, beyond which a view's colour is an outlier.
+constexpr double kColourBandwidth = 20.0;
+constexpr double kOutlierBandwidths = 3.0;
+constexpr int kMeanShiftIterations = 10;
 
 // What the candidate search needs of a view, precomputed.
 struct ViewGeometry {
@@ -54,12 +62,10 @@ float SampleFloat(const std::vector<float>& img, int w, int h, double x, double 
   return (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d);
 }
 
-// Sum of `img` over the pixel centres inside the triangle (p0, p1, p2) (pixel coordinates) and
-// the number of those pixels.
-void SumOverTriangle(const std::vector<float>& img, int w, int h, const Eigen::Vector2d p[3],
-                     double* sum, int* count) {
-  *sum = 0;
-  *count = 0;
+// Calls fn(pixel index) for every pixel whose centre lies inside the triangle (p0, p1, p2)
+// (pixel coordinates) in a w x h image.
+template <typename Fn>
+void ForPixelsInTriangle(int w, int h, const Eigen::Vector2d p[3], Fn&& fn) {
   const double min_x = std::min({p[0].x(), p[1].x(), p[2].x()});
   const double max_x = std::max({p[0].x(), p[1].x(), p[2].x()});
   const double min_y = std::min({p[0].y(), p[1].y(), p[2].y()});
@@ -82,14 +88,82 @@ void SumOverTriangle(const std::vector<float>& img, int w, int h, const Eigen::V
       const double px = x + 0.5;
       if (edge(p[0], p[1], px, py) >= 0 && edge(p[1], p[2], px, py) >= 0 &&
           edge(p[2], p[0], px, py) >= 0) {
-        *sum += img[std::size_t(y) * w + x];
-        ++*count;
+        fn(std::size_t(y) * w + x);
       }
     }
   }
 }
 
+// Sum of `img` over the pixel centres inside the triangle and the number of those pixels.
+void SumOverTriangle(const std::vector<float>& img, int w, int h, const Eigen::Vector2d p[3],
+                     double* sum, int* count) {
+  *sum = 0;
+  *count = 0;
+  ForPixelsInTriangle(w, h, p, [&](std::size_t i) {
+    *sum += img[i];
+    ++*count;
+  });
+}
+
+// Mean RGB of `image` over the pixel centres inside the triangle; the bilinear sample at its
+// centroid when no pixel centre is inside.
+Eigen::Vector3f MeanColour(const Image& image, const Eigen::Vector2d p[3]) {
+  Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+  int count = 0;
+  const int c = image.channels;
+  ForPixelsInTriangle(image.width, image.height, p, [&](std::size_t i) {
+    for (int k = 0; k < 3; ++k) sum[k] += image.pixels[i * c + std::min(k, c - 1)];
+    ++count;
+  });
+  if (count > 0) return (sum / count).cast<float>();
+  const Eigen::Vector2d centre = (p[0] + p[1] + p[2]) / 3.0;
+  return SampleBilinear(image, centre.x(), centre.y());
+}
+
 }  // namespace
+
+std::vector<std::uint8_t> PhotoConsistentViews(const std::vector<Eigen::Vector3f>& colours) {
+  const std::size_t n = colours.size();
+  std::vector<std::uint8_t> keep(n, 1);
+  if (n < 3) return keep;  // no majority to tell the odd one out
+  const double inv = 1.0 / (2.0 * kColourBandwidth * kColourBandwidth);
+  // Mean shift from every view's colour; the mode with the largest kernel support wins.
+  Eigen::Vector3d best_mode = Eigen::Vector3d::Zero();
+  double best_support = -1;
+  for (std::size_t s = 0; s < n; ++s) {
+    Eigen::Vector3d mode = colours[s].cast<double>();
+    for (int it = 0; it < kMeanShiftIterations; ++it) {
+      Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+      double wsum = 0;
+      for (const Eigen::Vector3f& c : colours) {
+        const double w = std::exp(-(c.cast<double>() - mode).squaredNorm() * inv);
+        sum += w * c.cast<double>();
+        wsum += w;
+      }
+      const Eigen::Vector3d next = sum / wsum;  // wsum >= the start's own weight > 0
+      const bool converged = (next - mode).norm() < 0.01;
+      mode = next;
+      if (converged) break;
+    }
+    double support = 0;
+    for (const Eigen::Vector3f& c : colours) {
+      support += std::exp(-(c.cast<double>() - mode).squaredNorm() * inv);
+    }
+    if (support > best_support) {
+      best_support = support;
+      best_mode = mode;
+    }
+  }
+  const double limit = kOutlierBandwidths * kColourBandwidth;
+  std::size_t inliers = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    keep[i] = (colours[i].cast<double>() - best_mode).norm() <= limit ? 1 : 0;
+    inliers += keep[i];
+  }
+  // Only a clear majority outvotes the others: otherwise keep every view.
+  if (inliers < 2 || 2 * inliers <= n) std::fill(keep.begin(), keep.end(), 1);
+  return keep;
+}
 
 FaceAdjacency BuildFaceAdjacency(const Mesh& mesh) {
   const std::size_t nf = mesh.faces.size();
@@ -203,17 +277,21 @@ FaceCandidates ComputeCandidates(const Mesh& mesh, const RayBvh& bvh,
     std::int32_t view;
     float quality, gsd;
   };
+  const bool consistency = options.exclude_outlier_views;
   // Fixed max_k slots per face, compacted afterwards.
   std::vector<Entry> slots(nf * max_k);
   std::vector<std::uint8_t> counts(nf, 0);
-  std::vector<std::size_t> visible(nf, 0), tests(nf, 0);
+  std::vector<std::size_t> visible(nf, 0), tests(nf, 0), excluded(nf, 0), partial(nf, 0);
   progress.Begin("texture: visibility and data term", nf, "faces");
   tbb::parallel_for(
       tbb::blocked_range<std::size_t>(0, nf, 1024), [&](const tbb::blocked_range<std::size_t>& r) {
         CheckInterrupted();
-        std::vector<Entry> found;
+        std::vector<Entry> found, kept, hidden_corner;
+        std::vector<Eigen::Vector3f> colours;
+        std::vector<std::uint8_t> consistent;
         for (std::size_t f = r.begin(); f < r.end(); ++f) {
           found.clear();
+          colours.clear();
           const Face& face = mesh.faces[f];
           const Eigen::Vector3d a = mesh.vertices[face[0]].cast<double>();
           const Eigen::Vector3d b = mesh.vertices[face[1]].cast<double>();
@@ -261,16 +339,46 @@ FaceCandidates ComputeCandidates(const Mesh& mesh, const RayBvh& bvh,
             const double q = area * (cosine * mean_gradient + kGradientFloor);
             const double gsd = (depth_sum / 3.0) / (0.5 * (g.fx + g.fy));
             found.push_back({std::int32_t(vi), float(q), float(gsd)});
+            if (consistency) colours.push_back(MeanColour(views[vi].image, px));
+          }
+          // Photo-consistency: views whose colour of the face is far from the views' mode
+          // (a passer-by, a parked car in one photograph) are dropped.
+          if (consistency && found.size() >= 3) {
+            consistent = PhotoConsistentViews(colours);
+            std::size_t j = 0;
+            for (std::size_t i = 0; i < found.size(); ++i) {
+              if (consistent[i]) found[j++] = found[i];
+            }
+            excluded[f] = found.size() - j;
+            found.resize(j);
           }
           std::sort(found.begin(), found.end(),
                     [](const Entry& x, const Entry& y) { return x.quality > y.quality; });
+          // Corner occlusion, best views first: a view that sees the centroid but not every
+          // corner (the face half hidden behind another part) only serves when no view sees
+          // the whole face.
+          kept.clear();
+          hidden_corner.clear();
+          for (const Entry& e : found) {
+            if (kept.size() >= max_k) break;
+            const Eigen::Vector3d& eye = geo[std::size_t(e.view)].center;
+            bool all = true;
+            for (int k = 0; k < 3 && all; ++k) {
+              const Eigen::Vector3d p = centroid + kCornerInset * (corners[k] - centroid);
+              ++tests[f];
+              all = !bvh.Occluded(eye, p - eye, 0, 1.0 - kOcclusionMargin);
+            }
+            (all ? kept : hidden_corner).push_back(e);
+          }
+          partial[f] = hidden_corner.size();
+          if (kept.empty()) kept.swap(hidden_corner);
           // Views far worse than the face's best (grazing, distant) never compete: without
           // them the smoothness term cannot drag strips of faces into a smeared view.
-          std::size_t k = std::min(found.size(), max_k);
-          while (k > 1 && found[k - 1].quality < options.min_relative_quality * found[0].quality) {
+          std::size_t k = std::min(kept.size(), max_k);
+          while (k > 1 && kept[k - 1].quality < options.min_relative_quality * kept[0].quality) {
             --k;
           }
-          std::copy(found.begin(), found.begin() + std::ptrdiff_t(k), slots.begin() + f * max_k);
+          std::copy(kept.begin(), kept.begin() + std::ptrdiff_t(k), slots.begin() + f * max_k);
           counts[f] = std::uint8_t(k);
         }
         progress.Advance(r.size());
@@ -292,6 +400,8 @@ FaceCandidates ComputeCandidates(const Mesh& mesh, const RayBvh& bvh,
     }
     out.visible_pairs += visible[f];
     out.occlusion_tests += tests[f];
+    out.excluded_pairs += excluded[f];
+    out.partly_hidden_pairs += partial[f];
   }
   return out;
 }

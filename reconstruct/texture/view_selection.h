@@ -6,7 +6,10 @@
 // projected face + a small floor), so sharp and close views win and flat regions still prefer
 // resolution. A view sees a face when the face lies in front of the camera, projects inside
 // the image, faces the camera (cosine above a threshold) and the ray from the camera centre to
-// the face's centroid hits nothing else (RayBvh::Occluded).
+// the face's centroid hits nothing else (RayBvh::Occluded). Of those, views that also see all
+// three corners (points 90 % of the way from the centroid) come first: a partly hidden view
+// only serves a face no view sees whole. Optionally, views whose colour of the face is an
+// outlier among the views' (a moving object) are dropped first (PhotoConsistentViews).
 // MRF: labels are views; the data cost is 1 - q / q_best of the face; a Potts term costs
 // `smoothness` per pair of edge-neighbouring faces with different views. Minimised by min-sum
 // loopy belief propagation on the sparse label sets (synchronous, damped), decoded by minimum
@@ -51,7 +54,18 @@ struct FaceCandidates {
   std::vector<float> gsd;
   std::size_t visible_pairs = 0;  ///< (face, view) pairs that passed visibility
   std::size_t occlusion_tests = 0;
+  /// (face, view) pairs dropped as photo-inconsistent (TextureOptions::exclude_outlier_views).
+  std::size_t excluded_pairs = 0;
+  /// (face, view) pairs whose centroid is visible but a corner hidden, among the views tried.
+  std::size_t partly_hidden_pairs = 0;
 };
+
+/// Photo-consistency of one face's views (Waechter et al. 2014, section 4): `colours` are the
+/// face's mean colours in each view (RGB levels). The mode of the colours is found by mean
+/// shift (Gaussian kernel, 20 levels); views farther than 3 bandwidths from it are outliers.
+/// Returns 1 per view to keep. With fewer than 3 views, or when the inliers are not a clear
+/// majority (at least 2 and more than half), every view is kept.
+std::vector<std::uint8_t> PhotoConsistentViews(const std::vector<Eigen::Vector3f>& colours);
 
 /// Gradient magnitude of the grey version of `image` (central differences, grey levels per
 /// pixel), row-major float.

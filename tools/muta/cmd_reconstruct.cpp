@@ -25,6 +25,7 @@ struct Options {
   int max_size = 0, dense_max_size = 0, poisson_depth = 0;
   double texel_size_mm = 0;
   bool no_gps = false;
+  bool exclude_outlier_views = false;
   RunOptions run;
   bool json = false;
 };
@@ -97,6 +98,9 @@ CommandSpec ReconstructCommand() {
                            "Texture atlas texel size in mm (default: the photographs' ground "
                            "sampling distance)")
                 ->check(CLI::PositiveNumber);
+            sub.add_flag("--exclude-outlier-views", o->exclude_outlier_views,
+                         "Texture stage: per face, drop views whose colour is an outlier among "
+                         "the views' (moving objects)");
             sub.add_option("--from", o->run.from, "First stage to run");
             sub.add_option("--to", o->run.to, "Last stage to run");
             sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");
@@ -116,6 +120,7 @@ CommandSpec ReconstructCommand() {
               if (o->dense_max_size > 0) p.dense_max_size = o->dense_max_size;
               if (o->poisson_depth > 0) p.poisson_depth = o->poisson_depth;
               if (o->texel_size_mm > 0) p.texel_size_mm = o->texel_size_mm;
+              p.exclude_outlier_views = o->exclude_outlier_views;
               p.use_gps = !o->no_gps;
               p.Check();
               Workspace ws = Workspace::Open(o->workspace);

@@ -24,6 +24,7 @@ struct TextureArgs {
   double texel_size_mm = 0;
   bool no_leveling = false;
   bool no_blending = false;
+  bool exclude_outliers = false;
   std::string format = "jpeg";
   RunOptions run;
   bool json = false;
@@ -66,6 +67,7 @@ int RunTextureCommand(TextureArgs& a) {
   if (a.texel_size_mm > 0) options.texel_size_mm = a.texel_size_mm;
   options.seam_leveling = !a.no_leveling;
   options.seam_blending = !a.no_blending;
+  options.exclude_outlier_views = a.exclude_outliers;
   options.atlas_format = a.format;
   options.Check();
   Workspace ws = Workspace::Open(root, /*create=*/false);
@@ -105,6 +107,9 @@ CommandSpec TextureCommand() {
                          "Skip the global colour adjustment across chart borders");
             sub.add_flag("--no-seam-blending", a->no_blending,
                          "Skip the local blending of the views in a band along chart borders");
+            sub.add_flag("--exclude-outlier-views", a->exclude_outliers,
+                         "Per face, drop views whose colour is an outlier among the views' "
+                         "(moving objects, people seen in few photographs)");
             sub.add_option("--atlas-format", a->format, "Atlas image: jpeg or png")
                 ->check(CLI::IsMember({"jpeg", "png"}))
                 ->capture_default_str();

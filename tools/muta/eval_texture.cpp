@@ -1,4 +1,4 @@
-// muta eval texture -w WORKSPACE --gt SYNTH_DIR [--json] [--save-renders DIR]
+// muta eval texture -w WORKSPACE --gt SYNTH_DIR [--ceiling] [--json] [--save-renders DIR]
 // How close the textured reconstruction comes to photographs it never saw:
 //   1. the workspace's model is moved into the ground-truth frame by the similarity that
 //      aligns its cameras (dense/sparse) onto the ground truth's (SYNTH/gt/sparse) – the
@@ -12,6 +12,9 @@
 // Totals: PSNR of the mean squared error over all building pixels of all views; SSIM the mean
 // over the same pixels. Pixels the reconstruction does not cover count as they render (the
 // background colour): a hole is an error for both methods alike.
+// --ceiling also textures the ground-truth mesh (its long edges split, refine.h) from the
+// ground-truth cameras and the same photographs and scores it the same way: what the texturing
+// pipeline reaches without geometry or camera error.
 #include "tools/muta/eval_texture.h"
 
 #include <algorithm>
@@ -30,10 +33,14 @@
 #include "core/colmap_model.h"
 #include "core/error.h"
 #include "core/gltf_io.h"
+#include "core/icp.h"
 #include "core/image_io.h"
 #include "core/json.h"
 #include "core/metrics.h"
 #include "core/ply_io.h"
+#include "core/progress.h"
+#include "reconstruct/texture/refine.h"
+#include "reconstruct/texture/texture.h"
 #include "render/gl_context.h"
 #include "render/renderer.h"
 #include "tools/muta/command.h"
@@ -46,6 +53,8 @@ namespace fs = std::filesystem;
 struct Args {
   std::string workspace, gt, save_renders;
   bool json = false;
+  bool ceiling = false;
+  bool icp = false;
 };
 
 // A sparse model folder holds cameras.{bin,txt}.
@@ -141,6 +150,40 @@ Score Compare(const Image& rendered, const Image& photo, const std::vector<std::
   return s;
 }
 
+// Registration check: the whole-pixel shift (|dx|, |dy| <= 2) of `rendered` that best matches
+// the photograph on the masked pixels, and the PSNR there. A systematic offset (a half-pixel
+// convention slip, a biased alignment) shows as a shift other than (0, 0).
+struct Shift {
+  int dx = 0, dy = 0;
+  double psnr = 0;
+};
+Shift BestShift(const Image& rendered, const Image& photo, const std::vector<std::uint8_t>& mask) {
+  const int w = photo.width, h = photo.height;
+  Shift best;
+  double best_err = -1;
+  for (int dy = -2; dy <= 2; ++dy) {
+    for (int dx = -2; dx <= 2; ++dx) {
+      double err = 0;
+      std::size_t n = 0;
+      for (int y = 2; y < h - 2; ++y) {
+        for (int x = 2; x < w - 2; ++x) {
+          if (!mask[std::size_t(y) * w + x]) continue;
+          ++n;
+          for (int c = 0; c < 3; ++c) {
+            const double d = double(rendered.at(x + dx, y + dy, c)) - double(photo.at(x, y, c));
+            err += d * d;
+          }
+        }
+      }
+      if (n > 0 && (best_err < 0 || err < best_err)) {
+        best_err = err;
+        best = {dx, dy, Score::PsnrOf(err, n)};
+      }
+    }
+  }
+  return best;
+}
+
 Mesh Aligned(Mesh mesh, const Sim3d& gt_from_model) {
   for (Vec3f& v : mesh.vertices) v = (gt_from_model * v.cast<double>()).cast<float>();
   for (Vec3f& n : mesh.normals) n = (gt_from_model.rotation * n.cast<double>()).cast<float>();
@@ -161,13 +204,52 @@ render::RenderOptions UnlitOptions(double far_m) {
   return o;
 }
 
-// Side by side: photograph, textured, vertex colour; pixels outside the mask darkened.
-Image Triptych(const Image& photo, const Image& tex, const Image& vc,
-               const std::vector<std::uint8_t>& mask) {
+// The building pixels away from the ground truth's edges: no silhouette and no depth step of
+// more than 2 % within kEdgeRadius pixels. A reconstruction a little off in geometry shifts
+// colours most at those edges; the rest measures the colours themselves.
+constexpr int kEdgeRadius = 3;
+std::vector<std::uint8_t> InteriorMask(const FloatMap& depth) {
+  const int w = depth.width, h = depth.height;
+  std::vector<std::uint8_t> edge(std::size_t(w) * h, 0);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      const float d = depth.data[std::size_t(y) * w + x];
+      if (!(d > 0)) continue;
+      for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{0, 1}}) {
+        const int nx = x + dx, ny = y + dy;
+        if (nx >= w || ny >= h) continue;
+        const float e = depth.data[std::size_t(ny) * w + nx];
+        if (!(e > 0) || std::abs(e - d) > 0.02f * std::min(e, d)) {
+          edge[std::size_t(y) * w + x] = edge[std::size_t(ny) * w + nx] = 1;
+        }
+      }
+    }
+  }
+  std::vector<std::uint8_t> interior(edge.size(), 0);
+  tbb::parallel_for(0, h, [&](int y) {
+    for (int x = 0; x < w; ++x) {
+      if (!(depth.data[std::size_t(y) * w + x] > 0)) continue;
+      bool near = false;
+      for (int dy = -kEdgeRadius; dy <= kEdgeRadius && !near; ++dy) {
+        for (int dx = -kEdgeRadius; dx <= kEdgeRadius && !near; ++dx) {
+          const int nx = x + dx, ny = y + dy;
+          near = nx < 0 || ny < 0 || nx >= w || ny >= h || edge[std::size_t(ny) * w + nx];
+        }
+      }
+      interior[std::size_t(y) * w + x] = near ? 0 : 1;
+    }
+  });
+  return interior;
+}
+
+// Side by side: photograph, textured, vertex colour (, ceiling); pixels outside the mask
+// darkened.
+Image Triptych(const std::vector<const Image*>& parts, const std::vector<std::uint8_t>& mask) {
+  const Image& photo = *parts[0];
   const int w = photo.width, h = photo.height;
-  Image out(3 * w, h, 3);
-  const Image* parts[3] = {&photo, &tex, &vc};
-  for (int k = 0; k < 3; ++k) {
+  const int n = int(parts.size());
+  Image out(n * w, h, 3);
+  for (int k = 0; k < n; ++k) {
     for (int y = 0; y < h; ++y) {
       for (int x = 0; x < w; ++x) {
         const bool in = mask[std::size_t(y) * w + x] != 0;
@@ -179,6 +261,59 @@ Image Triptych(const Image& photo, const Image& tex, const Image& vc,
     }
   }
   return out;
+}
+
+// |rendering - photograph| per channel, doubled (clamped), side by side for each rendering;
+// black outside the mask.
+Image ErrorMaps(const Image& photo, const std::vector<const Image*>& renders,
+                const std::vector<std::uint8_t>& mask) {
+  const int w = photo.width, h = photo.height;
+  Image out(int(renders.size()) * w, h, 3);
+  for (std::size_t k = 0; k < renders.size(); ++k) {
+    for (int y = 0; y < h; ++y) {
+      for (int x = 0; x < w; ++x) {
+        if (!mask[std::size_t(y) * w + x]) continue;
+        for (int c = 0; c < 3; ++c) {
+          const int d = std::abs(int(renders[k]->at(x, y, c)) - int(photo.at(x, y, c)));
+          out.at(int(k) * w + x, y, c) = static_cast<std::uint8_t>(std::min(255, 2 * d));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// The ground-truth mesh textured from the ground-truth cameras and the photographs the
+// reconstruction saw (SYNTH/images, SYNTH/gt/sparse), with the texture stage's defaults.
+reconstruct::TexturedMesh TextureGroundTruth(const fs::path& synth, const Mesh& gt_mesh) {
+  const SparseModel model = ReadSparseModel(synth / "gt" / "sparse");
+  std::vector<reconstruct::TextureView> views;
+  for (const auto& [id, im] : model.images) {
+    reconstruct::TextureView v;
+    v.name = im.name;
+    v.camera = model.cameras.at(im.camera_id);
+    MUTA_CHECK(v.camera.Supported() && !v.camera.HasDistortion())
+        << (synth / "gt" / "sparse").string() << ": camera " << v.camera.id
+        << " has lens distortion; --ceiling needs a dataset of PINHOLE photographs (muta synth "
+           "without --radial)";
+    v.cam_from_world = im.cam_from_world;
+    v.image = ReadImage(synth / "images" / im.name, 3);
+    MUTA_CHECK(v.image.width == v.camera.width && v.image.height == v.camera.height)
+        << (synth / "images" / im.name).string() << " is " << v.image.width << "x" << v.image.height
+        << " but gt/sparse says " << v.camera.width << "x" << v.camera.height;
+    views.push_back(std::move(v));
+  }
+  // Edges of at most 1 % of the diagonal: the affine map of a chart stays within a fraction of
+  // a pixel of the photograph's projective one.
+  const Box3f box = BoundingBox(gt_mesh.vertices);
+  const Mesh refined = reconstruct::tex::RefineLongEdges(gt_mesh, 0.01 * box.Size().norm());
+  Progress progress;
+  reconstruct::TexturedMesh textured =
+      reconstruct::TextureMesh(refined, views, reconstruct::TextureOptions{}, progress);
+  spdlog::info("ceiling: ground-truth mesh refined to {} faces, {} textured, texel {:.1f} mm",
+               refined.NumFaces(), textured.figures["textured_faces"].get<std::size_t>(),
+               textured.figures["texel_size_mm"].get<double>());
+  return textured;
 }
 
 int Run(const Args& args) {
@@ -256,22 +391,49 @@ int Run(const Args& args) {
 
   auto context = render::CreateHeadlessContext();
   render::Renderer renderer;
-  std::vector<render::SceneObject> objects(3);
+  std::vector<render::SceneObject> objects(args.ceiling ? 4 : 3);
   objects[0].mesh = Aligned(std::move(glb.mesh), cameras.gt_from_model);
   objects[0].texture = std::move(glb.base_color_texture);
   objects[0].repeat_texture = false;
   objects[1].mesh = Aligned(std::move(coloured), cameras.gt_from_model);
   objects[2].mesh = gt_mesh;
+  if (args.ceiling) {
+    reconstruct::TexturedMesh ceiling = TextureGroundTruth(synth, gt_mesh);
+    objects[3].mesh = std::move(ceiling.mesh);
+    objects[3].texture = std::move(ceiling.atlas);
+    objects[3].repeat_texture = false;
+  }
+  // ICP onto the ground-truth surface (cropped to its box: the ground is not in it) removes the
+  // last centimetres of camera-alignment error, the same transform for both models.
+  Json icp_json;
+  if (args.icp) {
+    const double tau = 0.005 * double(box.Size().norm());
+    Mesh probe = objects[1].mesh;
+    MUTA_CHECK(CropToGroundTruthBox(gt_mesh, tau, probe) > 0)
+        << (dense / "mesh.ply").string()
+        << ": nothing of the reconstruction lies inside the ground truth's box after the camera "
+           "alignment; is the workspace a reconstruction of "
+        << (synth / "images").string() << "? (without --icp this step is skipped)";
+    const IcpResult r = RefineOntoGroundTruth(gt_mesh, tau, probe);
+    for (int k = 0; k < 2; ++k)
+      objects[std::size_t(k)].mesh = Aligned(std::move(objects[std::size_t(k)].mesh), r.transform);
+    spdlog::info("ICP onto the ground truth: rms of close pairs {:.4g} -> {:.4g} m", r.rms_before,
+                 r.rms_after);
+    icp_json = {{"rms_before", r.rms_before},
+                {"rms_after", r.rms_after},
+                {"scale_change", r.transform.scale},
+                {"iterations", r.iterations}};
+  }
   const std::vector<int> ids = renderer.Add(std::move(objects));
   const render::RenderOptions options = UnlitOptions(far);
   auto only = [&](int k) {
-    for (int i = 0; i < 3; ++i) renderer.SetVisible(ids[i], i == k);
+    for (std::size_t i = 0; i < ids.size(); ++i) renderer.SetVisible(ids[i], int(i) == k);
   };
   if (!args.save_renders.empty()) fs::create_directories(args.save_renders);
 
   // 3. Render and compare.
   Json views = Json::array();
-  Score total_tex, total_vc;
+  Score total_tex, total_vc, total_ceiling, inner_tex, inner_vc, inner_ceiling;
   std::size_t covered_total = 0;
   for (const auto& [id, im] : holdout.images) {
     const Camera& camera = holdout.cameras.at(im.camera_id);
@@ -285,6 +447,11 @@ int Run(const Args& args) {
     const render::RenderResult tex = renderer.Render(camera, im.cam_from_world, options);
     only(1);
     const render::RenderResult vc = renderer.Render(camera, im.cam_from_world, options);
+    render::RenderResult ceiling;
+    if (args.ceiling) {
+      only(3);
+      ceiling = renderer.Render(camera, im.cam_from_world, options);
+    }
     std::vector<std::uint8_t> mask(std::size_t(camera.width) * camera.height);
     std::size_t covered = 0;
     for (std::size_t i = 0; i < mask.size(); ++i) {
@@ -296,6 +463,22 @@ int Run(const Args& args) {
     total_tex.sq_err += st.sq_err, total_tex.ssim += st.ssim, total_tex.pixels += st.pixels;
     total_vc.sq_err += sv.sq_err, total_vc.ssim += sv.ssim, total_vc.pixels += sv.pixels;
     covered_total += covered;
+    Score sc;
+    if (args.ceiling) {
+      sc = Compare(ceiling.color, photo, mask);
+      total_ceiling.sq_err += sc.sq_err, total_ceiling.ssim += sc.ssim;
+      total_ceiling.pixels += sc.pixels;
+    }
+    {
+      const std::vector<std::uint8_t> interior = InteriorMask(gt.depth);
+      auto add = [&](Score& total, const Image& rendered) {
+        const Score x = Compare(rendered, photo, interior);
+        total.sq_err += x.sq_err, total.ssim += x.ssim, total.pixels += x.pixels;
+      };
+      add(inner_tex, tex.color);
+      add(inner_vc, vc.color);
+      if (args.ceiling) add(inner_ceiling, ceiling.color);
+    }
     const double covered_fraction = double(covered) / double(st.pixels);
     spdlog::info(
         "{}: textured PSNR {:.2f} dB SSIM {:.3f}, vertex colour PSNR {:.2f} dB SSIM "
@@ -308,10 +491,30 @@ int Run(const Args& args) {
                      {"ssim_vertex_colour", sv.Ssim()},
                      {"building_pixels", st.pixels},
                      {"covered_fraction", covered_fraction}});
+    if (args.ceiling) {
+      views.back()["psnr_ceiling"] = sc.Psnr();
+      views.back()["ssim_ceiling"] = sc.Ssim();
+    }
+    {
+      const Shift shift = BestShift(tex.color, photo, mask);
+      views.back()["best_shift_px"] = {shift.dx, shift.dy};
+      views.back()["psnr_at_best_shift"] = shift.psnr;
+      if (args.ceiling) {
+        const Shift cs = BestShift(ceiling.color, photo, mask);
+        views.back()["best_shift_px_ceiling"] = {cs.dx, cs.dy};
+        views.back()["psnr_ceiling_at_best_shift"] = cs.psnr;
+      }
+    }
     if (!args.save_renders.empty()) {
       const fs::path out =
           fs::path(args.save_renders) / (fs::path(im.name).stem().string() + ".png");
-      WriteImage(out, Triptych(photo, tex.color, vc.color, mask));
+      std::vector<const Image*> panels = {&photo, &tex.color, &vc.color};
+      if (args.ceiling) panels.push_back(&ceiling.color);
+      WriteImage(out, Triptych(panels, mask));
+      std::vector<const Image*> renders = {&tex.color, &vc.color};
+      if (args.ceiling) renders.push_back(&ceiling.color);
+      WriteImage(fs::path(args.save_renders) / (fs::path(im.name).stem().string() + "_error.png"),
+                 ErrorMaps(photo, renders, mask));
     }
   }
 
@@ -325,7 +528,21 @@ int Run(const Args& args) {
                 {"building_pixels", total_tex.pixels},
                 {"covered_fraction", covered_fraction},
                 {"views", views},
-                {"alignment", ToJson(cameras)}};
+                {"alignment", ToJson(cameras)},
+                {"icp", icp_json}};
+    if (args.ceiling) {
+      out["psnr_ceiling"] = total_ceiling.Psnr();
+      out["ssim_ceiling"] = total_ceiling.Ssim();
+    }
+    out["interior"] = {{"pixels", inner_tex.pixels},
+                       {"psnr", inner_tex.Psnr()},
+                       {"ssim", inner_tex.Ssim()},
+                       {"psnr_vertex_colour", inner_vc.Psnr()},
+                       {"ssim_vertex_colour", inner_vc.Ssim()}};
+    if (args.ceiling) {
+      out["interior"]["psnr_ceiling"] = inner_ceiling.Psnr();
+      out["interior"]["ssim_ceiling"] = inner_ceiling.Ssim();
+    }
     std::printf("%s\n", out.dump(2).c_str());
     return kExitOk;
   }
@@ -338,6 +555,17 @@ int Run(const Args& args) {
   std::printf("psnr (dB)        %8.2f   %8.2f   (%+.2f dB)\n", total_tex.Psnr(), total_vc.Psnr(),
               total_tex.Psnr() - total_vc.Psnr());
   std::printf("ssim             %8.4f   %8.4f\n", total_tex.Ssim(), total_vc.Ssim());
+  std::printf(
+      "away from edges  %8.2f   %8.2f   (%+.2f dB; %.0f %% of the pixels, %d px from "
+      "silhouettes and depth steps)\n",
+      inner_tex.Psnr(), inner_vc.Psnr(), inner_tex.Psnr() - inner_vc.Psnr(),
+      100.0 * double(inner_tex.pixels) / double(total_tex.pixels), kEdgeRadius);
+  if (args.ceiling) {
+    std::printf(
+        "ceiling (ground-truth mesh and cameras, textured): psnr %.2f dB, ssim %.4f; "
+        "away from edges %.2f dB\n",
+        total_ceiling.Psnr(), total_ceiling.Ssim(), inner_ceiling.Psnr());
+  }
   for (const auto& v : views) {
     std::printf("  %-20s %8.2f   %8.2f   ssim %.4f / %.4f\n", v["name"].get<std::string>().c_str(),
                 v["psnr"].get<double>(), v["psnr_vertex_colour"].get<double>(),
@@ -362,7 +590,14 @@ CLI::App* AddEvalTexture(CLI::App& eval, std::function<int()>& run) {
       ->required();
   sub->add_option("--save-renders", a->save_renders,
                   "Also write, per held-out view, a PNG: photograph | textured | vertex colour "
-                  "(outside the building darkened)");
+                  "(outside the building darkened), and NAME_error.png: |textured - photograph| "
+                  "| |vertex colour - photograph| (| ceiling), doubled");
+  sub->add_flag("--icp", a->icp,
+                "After the camera alignment, ICP of the vertex-coloured mesh onto the "
+                "ground-truth surface (the same transform for both models)");
+  sub->add_flag("--ceiling", a->ceiling,
+                "Also texture the ground-truth mesh from the ground-truth cameras and score it "
+                "(psnr_ceiling, ssim_ceiling): the texturing's ceiling without geometry error");
   sub->add_flag("--json", a->json, "Print only a JSON object on stdout");
   run = [a] { return Run(*a); };
   return sub;
