@@ -38,22 +38,6 @@ SceneObject TwoHalves() {
   return object;
 }
 
-// A closed box [lo, hi] (outward, counter-clockwise faces), 12 triangles.
-Mesh BoxMesh(const Vec3f& lo, const Vec3f& hi) {
-  Mesh box;
-  for (int i = 0; i < 8; ++i) {
-    box.vertices.push_back(
-        Vec3f(i & 1 ? hi.x() : lo.x(), i & 2 ? hi.y() : lo.y(), i & 4 ? hi.z() : lo.z()));
-  }
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    box.faces.push_back(Face(q[0], q[1], q[2]));
-    box.faces.push_back(Face(q[0], q[2], q[3]));
-  }
-  return box;
-}
-
 struct View {
   Camera camera = Camera::Pinhole(64, 64, 64, 64, 32, 32);
   Rigid3d pose =
@@ -157,7 +141,7 @@ TEST_CASE("sections: a plane removes what lies beyond it and caps a cut box", "[
   // shows through the cut as the cap colour; without the section its top is grey.
   renderer.Clear();
   SceneObject object;
-  object.mesh = BoxMesh(Vec3f(-2, -2, -2), Vec3f(2, 2, 2));
+  object.mesh = test::ClosedBox(Vec3f(-2, -2, -2), Vec3f(2, 2, 2));
   object.base_color = {0.5f, 0.5f, 0.5f};
   renderer.Add({object});
   options = render::test::FlatLighting();
@@ -194,10 +178,10 @@ TEST_CASE("section caps: the stencil fills the cut of a closed solid, nothing ou
   // A closed 4 m box with a small grey block inside it (below the cut): a real cap hides the
   // block; colouring the box's inside faces (the old approximation) would show it.
   SceneObject box;
-  box.mesh = BoxMesh(Vec3f(-2, -2, -2), Vec3f(2, 2, 2));
+  box.mesh = test::ClosedBox(Vec3f(-2, -2, -2), Vec3f(2, 2, 2));
   box.base_color = {0.5f, 0.5f, 0.5f};
   SceneObject block;
-  block.mesh = BoxMesh(Vec3f(-0.5f, -0.5f, -1.5f), Vec3f(0.5f, 0.5f, -1));
+  block.mesh = test::ClosedBox(Vec3f(-0.5f, -0.5f, -1.5f), Vec3f(0.5f, 0.5f, -1));
   block.base_color = {0.5f, 0.5f, 0.5f};
   renderer.Add({box, block});
   const View view;  // from (0, 0, 10) looking down

@@ -58,22 +58,6 @@ Mesh Quad(const Vec3f& origin, const Vec3f& u, const Vec3f& v, float uv_scale = 
   return mesh;
 }
 
-// An axis-aligned box with 8 shared vertices and no normals (the renderer splits the corners).
-Mesh Box(const Vec3f& lo, const Vec3f& hi) {
-  Mesh mesh;
-  for (int i = 0; i < 8; ++i) {
-    mesh.vertices.push_back(
-        Vec3f(i & 1 ? hi.x() : lo.x(), i & 2 ? hi.y() : lo.y(), i & 4 ? hi.z() : lo.z()));
-  }
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    mesh.faces.push_back(Face(q[0], q[1], q[2]));
-    mesh.faces.push_back(Face(q[0], q[2], q[3]));
-  }
-  return mesh;
-}
-
 double Linear(std::uint8_t srgb) {
   const double c = srgb / 255.0;
   return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4);
@@ -321,7 +305,7 @@ TEST_CASE("Shadows darken the ground behind a box; hidden objects vanish", "[gl]
   SceneObject ground;
   ground.mesh = Quad({-10, -10, 0}, {20, 0, 0}, {0, 20, 0});
   SceneObject box;
-  box.mesh = Box({-1, -1, 0}, {1, 1, 4});
+  box.mesh = test::ClosedBox({-1, -1, 0}, {1, 1, 4});
   const std::vector<int> ids = renderer.Add({ground, box});
   const Camera camera = Camera::Pinhole(400, 300, 300, 300, 200, 150);
   const Rigid3d pose = LookAt({-2, -14, 9}, {0, -1, 0});

@@ -16,22 +16,6 @@
 namespace muta::render {
 namespace {
 
-// A closed box [lo, hi] (outward, counter-clockwise faces).
-Mesh ClosedBox(const Vec3f& lo, const Vec3f& hi) {
-  Mesh box;
-  for (int i = 0; i < 8; ++i) {
-    box.vertices.push_back(
-        Vec3f(i & 1 ? hi.x() : lo.x(), i & 2 ? hi.y() : lo.y(), i & 4 ? hi.z() : lo.z()));
-  }
-  const int quads[6][4] = {{0, 2, 3, 1}, {4, 5, 7, 6}, {0, 1, 5, 4},
-                           {2, 6, 7, 3}, {0, 4, 6, 2}, {1, 3, 7, 5}};
-  for (const auto& q : quads) {
-    box.faces.push_back(Face(q[0], q[1], q[2]));
-    box.faces.push_back(Face(q[0], q[2], q[3]));
-  }
-  return box;
-}
-
 // One open quad (two triangles) with the given corners, counter-clockwise seen from its front.
 Mesh Sheet(const Vec3f& a, const Vec3f& b, const Vec3f& c, const Vec3f& d) {
   Mesh mesh;
@@ -69,7 +53,7 @@ TEST_CASE("section caps: cut-away open sheets leave no flaps and solids keep the
   // An open ground sheet (z = 0, facing up), a closed 4 m box standing on it, and an open
   // "roof" sheet above the box, tilted, facing up.
   renderer.Add({Grey(Sheet(Vec3f(-8, -8, 0), Vec3f(8, -8, 0), Vec3f(8, 8, 0), Vec3f(-8, 8, 0))),
-                Grey(ClosedBox(Vec3f(-2, -2, 0), Vec3f(2, 2, 4))),
+                Grey(test::ClosedBox(Vec3f(-2, -2, 0), Vec3f(2, 2, 4))),
                 Grey(Sheet(Vec3f(-3, -5, 5), Vec3f(6, -5, 7), Vec3f(6, 5, 7), Vec3f(-3, 5, 5)))});
   // x > 1 cut away, seen from the cut side, from above the roof.
   const Camera camera = Camera::Pinhole(160, 120, 110, 110, 80, 60);

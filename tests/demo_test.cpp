@@ -69,13 +69,13 @@ TEST_CASE("muta demo runs, measures, restores, exports and resumes", "[e2e][demo
   // they saw. The reconstruction differs a little from run to run (COLMAP's threads) and on
   // some runs the search misses the axis (best inlier fraction about 0.2, docs/restore.md); the
   // demo then says so and exports the unrestored, textured mesh – both outcomes are checked.
-  const muta::Json job = muta::ReadJsonFile(fs::path(ws) / "muta.job.json");
+  const muta::Json first_job = muta::ReadJsonFile(fs::path(ws) / "muta.job.json");
   if (damage_found["symmetry"]["found"].get<bool>()) {
     CHECK(damage_found["symmetry"]["azimuth_coverage"].get<double>() < 1.0);
     CHECK(fs::exists(fs::path(ws) / "restore" / "restored.ply"));
     // The texture stage's atlas was carried into the restored mesh and the site is textured.
     CHECK(fs::exists(fs::path(ws) / "restore" / "restored_textured.ply"));
-    for (const auto& stage : job["stages"]) {
+    for (const auto& stage : first_job["stages"]) {
       if (stage["name"] == "restore") {
         CHECK(stage["figures"]["texture"]["transferred_faces"].get<std::size_t>() > 1000);
       }
@@ -111,7 +111,7 @@ TEST_CASE("muta demo runs, measures, restores, exports and resumes", "[e2e][demo
     CHECK(inferred == 0);
     CHECK(r.out.find("NOT restored") != std::string::npos);
     CHECK(!fs::exists(fs::path(ws) / "restore" / "restored_textured.ply"));
-    for (const auto& stage : job["stages"]) {
+    for (const auto& stage : first_job["stages"]) {
       if (stage["name"] == "export") CHECK(stage["figures"]["input"] == "dense/textured.glb");
     }
   }

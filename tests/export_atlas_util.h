@@ -25,6 +25,23 @@ struct ExportedAtlas {
   Json summary;                    ///< `muta export --json`
 };
 
+/// A workspace `ws` holding what the mesh stage leaves for the synthetic scene `synth` (its
+/// photographs, ground-truth cameras and mesh), textured by `muta texture` (the real atlas);
+/// returns its dense/textured.glb.
+inline std::filesystem::path TexturedWorkspace(const std::filesystem::path& synth,
+                                               const std::filesystem::path& ws) {
+  namespace fs = std::filesystem;
+  Workspace::Open(ws, /*create=*/true).Save();
+  fs::create_directories(ws / "dense");
+  fs::copy(synth / "images", ws / "dense/images", fs::copy_options::recursive);
+  fs::copy(synth / "gt/sparse", ws / "dense/sparse", fs::copy_options::recursive);
+  fs::copy_file(synth / "gt/mesh.ply", ws / "dense/mesh.ply");
+  const CommandResult r = RunMuta({"texture", "-w", ws.string(), "--progress", "none"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return ws / "dense/textured.glb";
+}
+
 inline const ExportedAtlas& ExportedAtlasSite() {
   static const ExportedAtlas exported = [] {
     namespace fs = std::filesystem;
@@ -36,17 +53,7 @@ inline const ExportedAtlas& ExportedAtlasSite() {
                                synth.string(), "--progress", "none"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    // A workspace holding what the mesh stage leaves.
-    const fs::path ws = e.dir->path() / "ws";
-    Workspace::Open(ws, /*create=*/true).Save();
-    fs::create_directories(ws / "dense");
-    fs::copy(synth / "images", ws / "dense/images", fs::copy_options::recursive);
-    fs::copy(synth / "gt/sparse", ws / "dense/sparse", fs::copy_options::recursive);
-    fs::copy_file(synth / "gt/mesh.ply", ws / "dense/mesh.ply");
-    r = RunMuta({"texture", "-w", ws.string(), "--progress", "none"});
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    e.textured = ws / "dense/textured.glb";
+    e.textured = TexturedWorkspace(synth, e.dir->path() / "ws");
     e.site = e.dir->path() / "site";
     r = RunMuta({"export", "--mesh", e.textured.string(), "-o", e.site.string(), "--tile-triangles",
                  "4000", "--compress", "meshopt", "--json", "--progress", "none"});

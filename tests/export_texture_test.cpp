@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/site_io.h"
 #include "core/workspace.h"
+#include "tests/export_atlas_util.h"
 #include "tests/test_util.h"
 
 namespace muta::test {
@@ -62,15 +63,7 @@ TEST_CASE("muta export cuts a per-tile atlas for every tile and it renders like 
   REQUIRE(r.exit_code == 0);
   // A workspace holding what the mesh stage leaves; `muta texture` bakes the real atlas.
   const fs::path ws = dir.path() / "ws";
-  Workspace::Open(ws, /*create=*/true).Save();
-  fs::create_directories(ws / "dense");
-  fs::copy(synth / "images", ws / "dense/images", fs::copy_options::recursive);
-  fs::copy(synth / "gt/sparse", ws / "dense/sparse", fs::copy_options::recursive);
-  fs::copy_file(synth / "gt/mesh.ply", ws / "dense/mesh.ply");
-  r = RunMuta({"texture", "-w", ws.string(), "--progress", "none"});
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  const fs::path textured = ws / "dense/textured.glb";
+  const fs::path textured = muta::test::TexturedWorkspace(synth, ws);
   const GlbContent source = ReadGlb(textured);
   REQUIRE(source.base_color_texture);
   const Image& atlas = *source.base_color_texture;

@@ -136,6 +136,27 @@ void EyeOverlays::ClearBackground() {
   RestoreState();
 }
 
+void EyeOverlays::BeginLines(const std::vector<Eigen::Vector3f>& vertices,
+                             const Eigen::Vector3f& colour, const Camera& camera, double near_m,
+                             double far_m) {
+  glNamedBufferData(line_vbo_, static_cast<GLsizeiptr>(vertices.size() * sizeof(Eigen::Vector3f)),
+                    vertices.data(), GL_STREAM_DRAW);
+  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
+  glEnable(GL_DEPTH_TEST);
+  glDepthFunc(GL_GEQUAL);  // reversed depth: in front of the scene or on it
+  glDepthMask(GL_FALSE);
+  glDisable(GL_BLEND);
+  glDisable(GL_CULL_FACE);
+  glEnable(GL_FRAMEBUFFER_SRGB);  // linear colour into the sRGB swapchain, as the renderer
+  glUseProgram(line_program_);
+  const Eigen::Matrix4f clip = render::ClipFromCamera(camera, near_m, far_m).cast<float>();
+  glUniformMatrix4fv(glGetUniformLocation(line_program_, "clip_from_camera"), 1, GL_FALSE,
+                     clip.data());
+  glUniform4f(glGetUniformLocation(line_program_, "colour"), colour.x(), colour.y(), colour.z(),
+              1.0f);
+  glBindVertexArray(line_vao_);
+}
+
 void EyeOverlays::DrawArc(const TeleportArc& arc, const Camera& camera,
                           const Rigid3d& cam_from_world, double near_m, double far_m, double scale,
                           double width_m) {
@@ -161,22 +182,7 @@ void EyeOverlays::DrawArc(const TeleportArc& arc, const Camera& camera,
     }
   }
   if (vertices.empty()) return;
-  glNamedBufferData(line_vbo_, static_cast<GLsizeiptr>(vertices.size() * sizeof(Eigen::Vector3f)),
-                    vertices.data(), GL_STREAM_DRAW);
-  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
-  glEnable(GL_DEPTH_TEST);
-  glDepthFunc(GL_GEQUAL);  // reversed depth: in front of the scene or on it
-  glDepthMask(GL_FALSE);
-  glDisable(GL_BLEND);
-  glDisable(GL_CULL_FACE);
-  glEnable(GL_FRAMEBUFFER_SRGB);  // linear colour into the sRGB swapchain, as the renderer
-  glUseProgram(line_program_);
-  const Eigen::Matrix4f clip = render::ClipFromCamera(camera, near_m, far_m).cast<float>();
-  glUniformMatrix4fv(glGetUniformLocation(line_program_, "clip_from_camera"), 1, GL_FALSE,
-                     clip.data());
-  const Eigen::Vector3f& c = arc.target ? kArcValidColour : kArcInvalidColour;
-  glUniform4f(glGetUniformLocation(line_program_, "colour"), c.x(), c.y(), c.z(), 1.0f);
-  glBindVertexArray(line_vao_);
+  BeginLines(vertices, arc.target ? kArcValidColour : kArcInvalidColour, camera, near_m, far_m);
   if (ribbon >= 4) glDrawArrays(GL_TRIANGLE_STRIP, 0, ribbon);
   if (ring > 0) glDrawArrays(GL_TRIANGLE_STRIP, ribbon, ring);
   RestoreState();
@@ -217,22 +223,7 @@ void EyeOverlays::DrawPolyline(const std::vector<Eigen::Vector3d>& points,
   std::vector<Eigen::Vector3f> vertices;
   AppendRibbon(points, cam_from_world, 0.5 * width, vertices);
   if (vertices.size() < 4) return;
-  glNamedBufferData(line_vbo_, static_cast<GLsizeiptr>(vertices.size() * sizeof(Eigen::Vector3f)),
-                    vertices.data(), GL_STREAM_DRAW);
-  glClipControl(GL_LOWER_LEFT, GL_ZERO_TO_ONE);
-  glEnable(GL_DEPTH_TEST);
-  glDepthFunc(GL_GEQUAL);  // reversed depth: in front of the scene or on it
-  glDepthMask(GL_FALSE);
-  glDisable(GL_BLEND);
-  glDisable(GL_CULL_FACE);
-  glEnable(GL_FRAMEBUFFER_SRGB);
-  glUseProgram(line_program_);
-  const Eigen::Matrix4f clip = render::ClipFromCamera(camera, near_m, far_m).cast<float>();
-  glUniformMatrix4fv(glGetUniformLocation(line_program_, "clip_from_camera"), 1, GL_FALSE,
-                     clip.data());
-  glUniform4f(glGetUniformLocation(line_program_, "colour"), colour.x(), colour.y(), colour.z(),
-              1.0f);
-  glBindVertexArray(line_vao_);
+  BeginLines(vertices, colour, camera, near_m, far_m);
   glDrawArrays(GL_TRIANGLE_STRIP, 0, static_cast<GLsizei>(vertices.size()));
   RestoreState();
 }

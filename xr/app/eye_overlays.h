@@ -49,6 +49,11 @@ class EyeOverlays {
   void DrawVignette(const Camera& camera, float strength);
 
  private:
+  /// Uploads camera-frame triangle-strip vertices and sets the state, program and uniforms the
+  /// ribbons share (depth-tested against the scene, not written, sRGB output).
+  void BeginLines(const std::vector<Eigen::Vector3f>& vertices, const Eigen::Vector3f& colour,
+                  const Camera& camera, double near_m, double far_m);
+
   GLuint clear_program_ = 0, line_program_ = 0, vignette_program_ = 0;
   GLuint empty_vao_ = 0, line_vao_ = 0, line_vbo_ = 0;
 };
