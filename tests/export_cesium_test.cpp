@@ -7,6 +7,8 @@
 // node, Chromium or tools/cesium/node_modules are missing.
 #include <cstdlib>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -82,10 +84,37 @@ bool CesiumInstalled(fs::path& node) {
   return true;
 }
 
+// Runs tools/cesium/run.js on `site` at 800 x 600 with `options` (views, screen-space error,
+// style) and checks what every run must give: it ran, no load error, no request leaving the
+// machine, two views. `exit_code` receives run.js's exit code.
+Json RunCesium(const fs::path& node, const fs::path& site, const fs::path& out,
+               const std::vector<std::string>& options, int& exit_code) {
+  const fs::path tool = fs::path(MUTA_SOURCE_DIR) / "tools" / "cesium";
+  std::vector<std::string> args = {(tool / "run.js").string(),
+                                   site.string(),
+                                   "--out",
+                                   out.string(),
+                                   "--width",
+                                   "800",
+                                   "--height",
+                                   "600"};
+  args.insert(args.end(), options.begin(), options.end());
+  const CommandResult r = RunProgram(node.string(), args);
+  INFO(r.err);
+  INFO(r.out.substr(0, 6000));
+  REQUIRE((r.exit_code == 0 || r.exit_code == 1));  // 2 = could not run
+  const Json report = ParseJson(r.out, "tools/cesium/run.js output");
+  CHECK(report["errors"].empty());
+  CHECK(report["blocked_requests"].empty());
+  CHECK(report["ok"] == true);
+  REQUIRE(report["views"].size() == 2);
+  exit_code = r.exit_code;
+  return report;
+}
+
 }  // namespace
 
 TEST_CASE("the exported tileset loads and draws in CesiumJS, offline", "[gl]") {
-  const fs::path tool = fs::path(MUTA_SOURCE_DIR) / "tools" / "cesium";
   fs::path node;
   if (!CesiumInstalled(node)) {
     SUCCEED("skipped");
@@ -96,19 +125,10 @@ TEST_CASE("the exported tileset loads and draws in CesiumJS, offline", "[gl]") {
   TempDir out("cesium");
   // The default view, and the close-up with a small screen-space error so that deeper tiles
   // load too.
-  const CommandResult r =
-      RunProgram(node.string(), {(tool / "run.js").string(), e.site.string(), "--out",
-                                 out.path().string(), "--view", "three-quarter,close-up", "--width",
-                                 "800", "--height", "600", "--sse", "1"});
-  INFO(r.err);
-  INFO(r.out.substr(0, 6000));
-  REQUIRE((r.exit_code == 0 || r.exit_code == 1));  // 2 = could not run
-  const Json report = ParseJson(r.out, "tools/cesium/run.js output");
-  CHECK(report["errors"].empty());
-  CHECK(report["blocked_requests"].empty());
-  CHECK(report["ok"] == true);
-  CHECK(r.exit_code == 0);
-  REQUIRE(report["views"].size() == 2);
+  int exit_code = -1;
+  const Json report = RunCesium(node, e.site, out.path(),
+                                {"--view", "three-quarter,close-up", "--sse", "1"}, exit_code);
+  CHECK(exit_code == 0);
 
   for (const Json& view : report["views"]) {
     const std::string name = view["view"].get<std::string>();
@@ -137,7 +157,6 @@ TEST_CASE("the exported tileset loads and draws in CesiumJS, offline", "[gl]") {
 }
 
 TEST_CASE("a site with per-tile texture atlases draws its textures in CesiumJS", "[gl]") {
-  const fs::path tool = fs::path(MUTA_SOURCE_DIR) / "tools" / "cesium";
   fs::path node;
   if (!CesiumInstalled(node)) {
     SUCCEED("skipped");
@@ -148,18 +167,9 @@ TEST_CASE("a site with per-tile texture atlases draws its textures in CesiumJS",
   // the glTF materials (--no-style) and a small screen-space error, so finer tiles load too.
   const ExportedAtlas& e = ExportedAtlasSite();
   TempDir out("cesium-atlas");
-  const CommandResult r =
-      RunProgram(node.string(), {(tool / "run.js").string(), e.site.string(), "--out",
-                                 out.path().string(), "--view", "back,close-up", "--width", "800",
-                                 "--height", "600", "--sse", "1", "--no-style"});
-  INFO(r.err);
-  INFO(r.out.substr(0, 6000));
-  REQUIRE((r.exit_code == 0 || r.exit_code == 1));  // 2 = could not run
-  const Json report = ParseJson(r.out, "tools/cesium/run.js output");
-  CHECK(report["errors"].empty());
-  CHECK(report["blocked_requests"].empty());
-  CHECK(report["ok"] == true);
-  REQUIRE(report["views"].size() == 2);
+  int exit_code = -1;
+  const Json report = RunCesium(node, e.site, out.path(),
+                                {"--view", "back,close-up", "--sse", "1", "--no-style"}, exit_code);
   for (const Json& view : report["views"]) {
     const std::string name = view["view"].get<std::string>();
     CAPTURE(name);
