@@ -11,6 +11,7 @@
 // a confidence in [0, 1], the id of the source transform (face property "source": k for the
 // rotation by k * 360/order degrees, -1 for none) and its region (face property "region").
 
+#include <array>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -92,6 +93,16 @@ class CompletionMethod {
                                                        RestoredMeshBuilder& out,
                                                        std::string& why) = 0;
 };
+
+/// A smooth membrane (discrete harmonic surface) spanning the boundary loop of `hole` in `observed`
+/// (the smooth method's fill, smooth_fill.cpp): concentric rings to the loop's centroid relaxed by
+/// umbrella smoothing with the boundary fixed. positions[0 .. loop size) are the loop's vertices,
+/// exactly.
+struct Membrane {
+  std::vector<Eigen::Vector3d> positions;
+  std::vector<std::array<std::size_t, 3>> triangles;
+};
+Membrane SpanHole(const Mesh& observed, const Hole& hole);
 
 /// The method names accepted by MakeCompletionMethod ("auto" is a rule, not a method).
 const std::vector<std::string>& CompletionMethodNames();

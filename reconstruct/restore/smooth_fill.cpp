@@ -17,6 +17,71 @@ namespace {
 constexpr int kMaxRings = 40;
 constexpr int kSmoothingIterations = 200;
 
+}  // namespace
+
+Membrane SpanHole(const Mesh& m, const Hole& hole) {
+  const auto& loop = hole.loop.vertices;
+  const std::size_t n = loop.size();
+  Membrane out;
+  if (n < 3) return out;
+  std::vector<Eigen::Vector3d> boundary(n);
+  Eigen::Vector3d centre = Eigen::Vector3d::Zero();
+  for (std::size_t i = 0; i < n; ++i) {
+    boundary[i] = m.vertices[loop[i]].cast<double>();
+    centre += boundary[i];
+  }
+  centre /= double(n);
+  double radius = 0;
+  for (const auto& b : boundary) radius += (b - centre).norm();
+  radius /= double(n);
+  const double edge = hole.loop.perimeter / double(n);
+  const int rings = std::clamp(int(std::lround(radius / std::max(edge, 1e-9))), 1, kMaxRings);
+
+  // Vertices: ring 0 = boundary copy, rings 1..rings-1, then the centre.
+  std::vector<Eigen::Vector3d>& pos = out.positions;
+  for (int j = 0; j < rings; ++j) {
+    const double t = double(j) / rings;
+    for (std::size_t i = 0; i < n; ++i) pos.push_back(boundary[i] + t * (centre - boundary[i]));
+  }
+  pos.push_back(centre);
+  const std::size_t centre_id = pos.size() - 1;
+  auto id = [&](int ring, std::size_t i) { return std::size_t(ring) * n + (i % n); };
+  auto& tris = out.triangles;
+  for (int j = 0; j + 1 < rings; ++j) {
+    for (std::size_t i = 0; i < n; ++i) {
+      tris.push_back({id(j, i + 1), id(j, i), id(j + 1, i)});
+      tris.push_back({id(j, i + 1), id(j + 1, i), id(j + 1, i + 1)});
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    tris.push_back({id(rings - 1, i + 1), id(rings - 1, i), centre_id});
+
+  // Umbrella smoothing of the interior (rings >= 1 and the centre).
+  std::vector<std::vector<std::size_t>> neighbours(pos.size());
+  for (const auto& t : tris) {
+    for (int k = 0; k < 3; ++k) {
+      neighbours[t[k]].push_back(t[(k + 1) % 3]);
+      neighbours[t[k]].push_back(t[(k + 2) % 3]);
+    }
+  }
+  for (auto& nb : neighbours) {
+    std::sort(nb.begin(), nb.end());
+    nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
+  }
+  std::vector<Eigen::Vector3d> next = pos;
+  for (int it = 0; it < kSmoothingIterations; ++it) {
+    for (std::size_t v = n; v < pos.size(); ++v) {
+      Eigen::Vector3d sum = Eigen::Vector3d::Zero();
+      for (const auto w : neighbours[v]) sum += pos[w];
+      next[v] = sum / double(neighbours[v].size());
+    }
+    std::swap(pos, next);
+  }
+  return out;
+}
+
+namespace {
+
 class SmoothCompletion final : public CompletionMethod {
  public:
   std::string_view Name() const override { return "smooth"; }
@@ -62,59 +127,9 @@ class SmoothCompletion final : public CompletionMethod {
       why = "degenerate loop";
       return std::nullopt;
     }
-    std::vector<Eigen::Vector3d> boundary(n);
-    Eigen::Vector3d centre = Eigen::Vector3d::Zero();
-    for (std::size_t i = 0; i < n; ++i) {
-      boundary[i] = m.vertices[loop[i]].cast<double>();
-      centre += boundary[i];
-    }
-    centre /= double(n);
-    double radius = 0;
-    for (const auto& b : boundary) radius += (b - centre).norm();
-    radius /= double(n);
-    const double edge = hole.loop.perimeter / double(n);
-    const int rings = std::clamp(int(std::lround(radius / std::max(edge, 1e-9))), 1, kMaxRings);
-
-    // Vertices: ring 0 = boundary copy, rings 1..rings-1, then the centre.
-    std::vector<Eigen::Vector3d> pos;
-    for (int j = 0; j < rings; ++j) {
-      const double t = double(j) / rings;
-      for (std::size_t i = 0; i < n; ++i) pos.push_back(boundary[i] + t * (centre - boundary[i]));
-    }
-    pos.push_back(centre);
-    const std::size_t centre_id = pos.size() - 1;
-    auto id = [&](int ring, std::size_t i) { return std::size_t(ring) * n + (i % n); };
-    std::vector<std::array<std::size_t, 3>> tris;
-    for (int j = 0; j + 1 < rings; ++j) {
-      for (std::size_t i = 0; i < n; ++i) {
-        tris.push_back({id(j, i + 1), id(j, i), id(j + 1, i)});
-        tris.push_back({id(j, i + 1), id(j + 1, i), id(j + 1, i + 1)});
-      }
-    }
-    for (std::size_t i = 0; i < n; ++i)
-      tris.push_back({id(rings - 1, i + 1), id(rings - 1, i), centre_id});
-
-    // Umbrella smoothing of the interior (rings >= 1 and the centre).
-    std::vector<std::vector<std::size_t>> neighbours(pos.size());
-    for (const auto& t : tris) {
-      for (int k = 0; k < 3; ++k) {
-        neighbours[t[k]].push_back(t[(k + 1) % 3]);
-        neighbours[t[k]].push_back(t[(k + 2) % 3]);
-      }
-    }
-    for (auto& nb : neighbours) {
-      std::sort(nb.begin(), nb.end());
-      nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
-    }
-    std::vector<Eigen::Vector3d> next = pos;
-    for (int it = 0; it < kSmoothingIterations; ++it) {
-      for (std::size_t v = n; v < pos.size(); ++v) {
-        Eigen::Vector3d sum = Eigen::Vector3d::Zero();
-        for (const auto w : neighbours[v]) sum += pos[w];
-        next[v] = sum / double(neighbours[v].size());
-      }
-      std::swap(pos, next);
-    }
+    const Membrane membrane = SpanHole(m, hole);
+    const auto& pos = membrane.positions;
+    const auto& tris = membrane.triangles;
 
     const double diagonal = context.damage.diagonal;
     const double confidence =

@@ -242,6 +242,35 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
     const double fraction = double(inliers) / double(few.size());
     if (fraction > best.fraction) best = {n, offset, fraction};
   }
+  if (best.fraction == 0) return best;
+  // A plane through three samples tilts by up to the band over the ground's extent, and its
+  // normal becomes the rotation axis tried first: refit it by least squares (the smallest
+  // principal direction of its inliers), a few rounds, so the axis does not depend on which
+  // three samples the RANSAC happened to draw.
+  for (int round = 0; round < 3; ++round) {
+    Vector3d centroid = Vector3d::Zero();
+    std::size_t count = 0;
+    for (const auto& p : samples) {
+      if (std::abs(best.normal.dot(p) + best.offset) <= 2.0 * d) centroid += p, ++count;
+    }
+    if (count < 3) break;
+    centroid /= double(count);
+    Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
+    for (const auto& p : samples) {
+      if (std::abs(best.normal.dot(p) + best.offset) <= 2.0 * d) {
+        cov += (p - centroid) * (p - centroid).transpose();
+      }
+    }
+    Vector3d n = Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d>(cov).eigenvectors().col(0);
+    if (n.z() < 0) n = -n;
+    if (n.z() < cos_max_tilt) break;
+    const double offset = -n.dot(centroid);
+    std::size_t inliers = 0;
+    for (const auto& p : few) inliers += std::abs(n.dot(p) + offset) <= 2.0 * d;
+    const double fraction = double(inliers) / double(few.size());
+    if (fraction < 0.95 * best.fraction) break;  // the refit left the ground: keep the fit
+    best = {n, offset, fraction};
+  }
   return best;
 }
 
