@@ -468,6 +468,7 @@ void Renderer::Impl::DrawColor(const Eigen::Matrix4f& clip_from_world,
   gl::SetUniform(mp, "u_highlight_inferred", layers.highlight_inferred ? 1 : 0);
   gl::SetUniform(mp, "u_inferred_color", layers.inferred_color);
   gl::SetUniform(mp, "u_heatmap", layers.confidence_heatmap ? 1 : 0);
+  gl::SetUniform(mp, "u_exact_color", options.exact_colors ? 1 : 0);
   SetLayerUniforms(mp, options, viewport_width, false);
   DrawObjects(mp, false);
 }

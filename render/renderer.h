@@ -73,6 +73,10 @@ struct RenderOptions {
   double far_m = 1000;   ///< far plane, metres
   int samples = 4;       ///< MSAA samples for colour (depth is from a single-sample pass)
   Lighting lighting;
+  /// Colour = the surface's albedo exactly (vertex colour, texture or base colour), with no
+  /// lighting and no highlight shoulder: what `muta eval texture` compares with photographs.
+  /// The layers' highlight and heat-map colours still apply. Off in the viewers.
+  bool exact_colors = false;
   LayerOptions layers;
   /// Section planes (world, z-up metres) (n, d) with n·x + d = 0: whatever lies on the positive
   /// side (n·x + d > 0) is cut away, in every pass (colour, depth, shadows). Where a plane cuts

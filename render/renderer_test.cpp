@@ -300,6 +300,40 @@ TEST_CASE("Textures, vertex colours and base colours all show", "[gl][render]") 
   CHECK(grey > n * 9 / 10);
 }
 
+TEST_CASE("exact_colors draws vertex colours and texels as they are, unlit", "[gl][render]") {
+  Renderer& renderer = TheRenderer();
+  // Left: bright vertex colours (above the shoulder at linear 0.8); right: a 2x2 texture of the
+  // same bright colour, magnified (bilinear between equal texels).
+  const Color3u8 bright(250, 240, 120);
+  SceneObject coloured;
+  coloured.mesh = Quad({-2.1f, 0, -1}, {2, 0, 0}, {0, 0, 2});
+  coloured.mesh.colors.assign(4, bright);
+  SceneObject textured;
+  textured.mesh = Quad({0.1f, 0, -1}, {2, 0, 0}, {0, 0, 2});
+  textured.texture = Image(2, 2, 3);
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 2; ++x) {
+      for (int k = 0; k < 3; ++k) textured.texture->at(x, y, k) = bright[k];
+    }
+  }
+  renderer.Add({coloured, textured});
+  const Camera camera = Camera::Pinhole(320, 160, 300, 300, 160, 80);
+  const Rigid3d pose = LookAt({0, -4.5, 0}, {0, 0, 0});
+  RenderOptions options;
+  options.exact_colors = true;
+  const RenderResult exact = renderer.Render(camera, pose, options);
+  const RenderResult lit = renderer.Render(camera, pose);
+  for (const int x : {80, 240}) {
+    for (int k = 0; k < 3; ++k) {
+      CHECK(std::abs(int(exact.color.at(x, 80, k)) - int(bright[k])) <= 1);
+    }
+    // The default (lit, shoulder) look is unchanged: the same pixel differs there.
+    int diff = 0;
+    for (int k = 0; k < 3; ++k) diff += std::abs(int(lit.color.at(x, 80, k)) - int(bright[k]));
+    CHECK(diff > 10);
+  }
+}
+
 TEST_CASE("Shadows darken the ground behind a box; hidden objects vanish", "[gl][render]") {
   Renderer& renderer = TheRenderer();
   SceneObject ground;

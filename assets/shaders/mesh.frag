@@ -32,6 +32,7 @@ layout(location = 0) out vec4 o_color;
 uniform int u_highlight_inferred;  // 0 or 1
 uniform vec3 u_inferred_color;     // linear RGB
 uniform int u_heatmap;             // 0 or 1
+uniform int u_exact_color;         // 1: output the albedo exactly (no light, no shoulder)
 
 // ---- layers and sections (the same block in mesh.frag, depth.frag and shadow.frag) ----
 // Per-face data (render/vertex_data.h PackFaceData): one uint per triangle, indexed by
@@ -103,6 +104,10 @@ void main() {
   bool inferred = FaceInferred(word);
   if (inferred && (u_highlight_inferred != 0 || u_split >= 0.0)) albedo = u_inferred_color;
   if (u_heatmap != 0) albedo = Heat(FaceConfidence(word));
+  if (u_exact_color != 0) {
+    o_color = vec4(albedo, 1.0);
+    return;
+  }
 
   // The side we see faces the camera: orient the geometric normal to the eye, and the
   // interpolated normal to the same side (meshes may be two-sided or wound inconsistently).

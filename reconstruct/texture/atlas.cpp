@@ -1,6 +1,7 @@
 #include "reconstruct/texture/atlas.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -8,8 +9,10 @@
 #include <tbb/parallel_for.h>
 
 #include "core/error.h"
+#include "core/pose.h"
 #include "core/progress.h"
 #include "reconstruct/texture/seam_blending.h"
+#include "reconstruct/texture/texel_visibility.h"
 
 namespace muta::reconstruct::tex {
 namespace {
@@ -17,6 +20,37 @@ namespace {
 constexpr int kNeutralSize = 4;        // texels of the neutral chart (plus padding)
 constexpr double kMarginTexels = 1.0;  // texels outside a face that are still baked from it
 constexpr double kPackSlack = 1.08;    // atlas area / chart area aimed for by the shelf packer
+
+// The views not among face f's candidates that face it (cosine above 0.05) with all three
+// corners in front of the camera, the largest projected area first.
+std::vector<std::int32_t> OtherFacingViews(const std::vector<TextureView>& views,
+                                           const std::vector<Eigen::Vector3d>& centres,
+                                           const FaceCandidates& cand, std::uint32_t f,
+                                           const Eigen::Vector3d corner[3],
+                                           const Eigen::Vector3d& normal) {
+  const Eigen::Vector3d centroid = (corner[0] + corner[1] + corner[2]) / 3.0;
+  std::vector<std::pair<double, std::int32_t>> found;
+  for (std::size_t v = 0; v < views.size(); ++v) {
+    if (std::find(cand.views.begin() + cand.offsets[f], cand.views.begin() + cand.offsets[f + 1],
+                  std::int32_t(v)) != cand.views.begin() + cand.offsets[f + 1]) {
+      continue;
+    }
+    const Eigen::Vector3d to_cam = centres[v] - centroid;
+    if (!(normal.dot(to_cam) > 0.05 * to_cam.norm())) continue;
+    Eigen::Vector2d px[3];
+    double depth = 0;
+    bool ok = true;
+    for (int k = 0; k < 3 && ok; ++k) ok = ProjectToPixel(views[v], corner[k], &px[k], &depth);
+    if (!ok) continue;
+    const double area = std::abs((px[1] - px[0]).x() * (px[2] - px[0]).y() -
+                                 (px[1] - px[0]).y() * (px[2] - px[0]).x());
+    found.emplace_back(area, std::int32_t(v));
+  }
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a > b; });
+  std::vector<std::int32_t> out;
+  for (const auto& [area, v] : found) out.push_back(v);
+  return out;
+}
 
 }  // namespace
 
@@ -176,8 +210,12 @@ Eigen::Vector2d AtlasPosition(const ChartLayout& layout, std::uint32_t v, int pa
 
 Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views,
                 const Eigen::Vector2i& size, const std::vector<Eigen::Vector3f>& offsets,
-                int padding, Progress& progress, const SeamBlend* blend) {
+                int padding, Progress& progress, const SeamBlend* blend,
+                const TexelVisibility* visibility, BakeStats* stats) {
   const int W = size.x(), H = size.y();
+  std::vector<Eigen::Vector3d> centres;
+  for (const TextureView& v : views) centres.push_back(CameraCenter(v.cam_from_world));
+  std::atomic<std::size_t> n_texels{0}, n_other{0}, n_partly{0}, n_unseen{0}, n_rejected{0};
   Image atlas(W, H, 3, kNeutralGrey);
   // 0: empty, 1: dilated, 2: within kMarginTexels of a face, 3: inside a face.
   std::vector<std::uint8_t> level(std::size_t(W) * H, 0);
@@ -191,6 +229,7 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
     }
     const Image& image = views[std::size_t(c.view)].image;
     const Eigen::Vector2d origin(c.x + padding, c.y + padding);
+    std::size_t texels = 0, other = 0, partly = 0, unseen = 0, rejected = 0;
     auto put = [&](int x, int y, const Eigen::Vector3f& rgb, std::uint8_t lvl) {
       const std::size_t i = std::size_t(y) * W + x;
       if (lvl <= level[i]) return;
@@ -201,6 +240,17 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
     };
     for (const std::uint32_t f : c.faces) {
       const Face& face = layout.faces[f];
+      Eigen::Vector3d corner[3];
+      Eigen::Vector3d face_normal = Eigen::Vector3d::UnitZ();
+      if (visibility) {
+        for (int k = 0; k < 3; ++k) {
+          corner[k] = visibility->mesh->vertices[layout.vertex_source[face[k]]].cast<double>();
+        }
+        const Eigen::Vector3d n = (corner[1] - corner[0]).cross(corner[2] - corner[0]);
+        if (n.norm() > 0) face_normal = n.normalized();
+      }
+      std::vector<std::int32_t> extra;  // built when a texel of the face needs it
+      bool extra_built = false;
       Eigen::Vector2d p[3];
       for (int k = 0; k < 3; ++k) p[k] = AtlasPosition(layout, face[k], padding);
       const double area2 =
@@ -234,8 +284,65 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
           const double s = bary.sum();
           bary = s > 0 ? Eigen::Vector3d(bary / s) : Eigen::Vector3d(1.0 / 3, 1.0 / 3, 1.0 / 3);
           const Eigen::Vector2d pixel = c.pixel_min + (q - origin) / c.scale;
-          Eigen::Vector3f rgb = SampleBilinear(image, pixel.x(), pixel.y());
-          if (!offsets.empty()) {
+          Eigen::Vector3f rgb;
+          bool own = true;  // from the chart's view (levelling offsets apply)
+          if (visibility) {
+            // The texel's surface point (unclamped barycentrics: margin texels continue the
+            // face's plane), sampled where it projects, with depth-tested taps.
+            Eigen::Vector3d wb(e[1], e[2], e[0]);
+            wb /= wb.sum();
+            Eigen::Vector3d point = Eigen::Vector3d::Zero();
+            for (int k = 0; k < 3; ++k) point += wb[k] * corner[k];
+            ++texels;
+            const VisibleSample mine =
+                SampleVisible(views[std::size_t(c.view)], visibility->depths[std::size_t(c.view)],
+                              point, face_normal);
+            if (mine.weight >= kSeenWeight) {
+              rgb = mine.rgb;
+              rejected += mine.weight < 0.999f;
+            } else {
+              // Hidden in the chart's view: the face's next candidate that sees the point.
+              const FaceCandidates& cand = *visibility->candidates;
+              VisibleSample best = mine;
+              bool found = false;
+              // Takes view v's colour when it sees the point; else remembers the best partial.
+              auto try_view = [&](std::int32_t v) {
+                const VisibleSample t = SampleVisible(
+                    views[std::size_t(v)], visibility->depths[std::size_t(v)], point, face_normal);
+                if (t.weight >= kSeenWeight) {
+                  rgb = t.rgb;
+                  found = true;
+                } else if (t.weight > best.weight) {
+                  best = t;
+                  own = false;
+                }
+              };
+              for (std::uint32_t i = cand.offsets[f]; i < cand.offsets[f + 1] && !found; ++i) {
+                if (cand.views[i] != c.view) try_view(cand.views[i]);
+              }
+              // Then the views the candidate list left out (partly hidden, or below the data
+              // term's cut), the largest projection of the face first.
+              if (!found && !extra_built) {
+                extra_built = true;
+                extra = OtherFacingViews(views, centres, cand, f, corner, face_normal);
+              }
+              for (std::size_t i = 0; i < extra.size() && !found; ++i) try_view(extra[i]);
+              if (found) {
+                own = false;
+                ++other;
+              } else if (best.weight > 0) {
+                rgb = best.rgb;
+                ++partly;
+              } else {
+                own = true;
+                rgb = SampleBilinear(image, pixel.x(), pixel.y());
+                ++unseen;
+              }
+            }
+          } else {
+            rgb = SampleBilinear(image, pixel.x(), pixel.y());
+          }
+          if (own && !offsets.empty()) {
             for (int k = 0; k < 3; ++k) rgb += float(bary[k]) * offsets[face[k]];
           }
           if (blend && blend->offsets[f] != blend->offsets[f + 1]) {
@@ -244,7 +351,7 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
               point +=
                   bary[k] * blend->mesh->vertices[layout.vertex_source[face[k]]].cast<double>();
             }
-            rgb = BlendAtPoint(*blend, layout, views, offsets, f, point, rgb);
+            rgb = BlendAtPoint(*blend, layout, views, offsets, f, point, rgb, visibility);
           }
           put(x, y, rgb, inside ? 3 : 2);
         }
@@ -281,9 +388,15 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
         }
       }
     }
+    n_texels += texels, n_other += other, n_partly += partly, n_unseen += unseen;
+    n_rejected += rejected;
     progress.Advance();
   });
   progress.End();
+  if (stats) {
+    stats->texels = n_texels, stats->other_view = n_other, stats->partly_hidden = n_partly;
+    stats->unseen = n_unseen, stats->rejected_taps = n_rejected;
+  }
   return atlas;
 }
 

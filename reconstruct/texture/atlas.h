@@ -62,15 +62,30 @@ Eigen::Vector2i PackCharts(std::vector<Chart>& charts);
 Eigen::Vector2d AtlasPosition(const ChartLayout& layout, std::uint32_t v, int padding);
 
 struct SeamBlend;
+struct TexelVisibility;
+
+/// Counts from BakeAtlas with per-texel visibility.
+struct BakeStats {
+  std::size_t texels = 0;         ///< texels baked from a view (inside faces and margins)
+  std::size_t other_view = 0;     ///< of those, hidden in the chart's view: another view's
+  std::size_t partly_hidden = 0;  ///< seen by no view whole: the best partial sample
+  std::size_t unseen = 0;         ///< seen by no view at all: the chart view's plain sample
+  std::size_t rejected_taps = 0;  ///< texels whose own-view sample dropped a tap (depth step)
+};
 
 /// Bakes the atlas: texels covered by a chart's faces (and one texel around them) get the
 /// bilinear sample of the chart's view plus the colour offset interpolated from the face's
 /// vertices (`offsets`, per output vertex, RGB levels; may be empty), blended with the
 /// neighbouring charts' views near chart borders when `blend` is given (seam_blending.h); then
 /// `padding` rounds of dilation; the neutral chart and the background are grey.
+/// With `visibility` (texel_visibility.h) every texel's surface point is sampled at its
+/// projection with depth-tested taps, and taken from the face's next candidate view that sees it
+/// when the chart's view does not, then from the other views facing the face (no levelling
+/// offset then); `stats` (optional) gets counts.
 Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views,
                 const Eigen::Vector2i& size, const std::vector<Eigen::Vector3f>& offsets,
-                int padding, Progress& progress, const SeamBlend* blend = nullptr);
+                int padding, Progress& progress, const SeamBlend* blend = nullptr,
+                const TexelVisibility* visibility = nullptr, BakeStats* stats = nullptr);
 
 /// The neutral material's colour (8-bit sRGB grey).
 inline constexpr std::uint8_t kNeutralGrey = 150;

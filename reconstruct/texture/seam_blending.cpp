@@ -6,6 +6,7 @@
 #include <deque>
 
 #include "core/error.h"
+#include "reconstruct/texture/texel_visibility.h"
 
 namespace muta::reconstruct::tex {
 namespace {
@@ -132,7 +133,8 @@ SeamBlend PlanSeamBlend(const Mesh& mesh, const ChartLayout& layout, const FaceA
 Eigen::Vector3f BlendAtPoint(const SeamBlend& blend, const ChartLayout& layout,
                              const std::vector<TextureView>& views,
                              const std::vector<Eigen::Vector3f>& offsets, std::uint32_t face,
-                             const Eigen::Vector3d& point, const Eigen::Vector3f& own) {
+                             const Eigen::Vector3d& point, const Eigen::Vector3f& own,
+                             const TexelVisibility* visibility) {
   double best = blend.band, best_t = 0;
   const BorderEdge* nearest = nullptr;
   for (std::uint32_t i = blend.offsets[face]; i < blend.offsets[face + 1]; ++i) {
@@ -143,15 +145,30 @@ Eigen::Vector3f BlendAtPoint(const SeamBlend& blend, const ChartLayout& layout,
     if (d < best) best = d, best_t = t, nearest = &be;
   }
   if (!nearest) return own;
-  const TextureView& view = views[std::size_t(layout.charts[nearest->other_chart].view)];
-  Eigen::Vector2d pixel;
-  double depth = 0;
-  if (!ProjectToPixel(view, point, &pixel, &depth)) return own;
-  if (pixel.x() < 0 || pixel.y() < 0 || pixel.x() > view.image.width ||
-      pixel.y() > view.image.height) {
-    return own;
+  const std::size_t other_view = std::size_t(layout.charts[nearest->other_chart].view);
+  const TextureView& view = views[other_view];
+  Eigen::Vector3f other;
+  if (visibility) {
+    const Mesh& mesh = *visibility->mesh;
+    const Face& fc = mesh.faces[face];
+    const Eigen::Vector3d a = mesh.vertices[fc[0]].cast<double>();
+    const Eigen::Vector3d n =
+        (mesh.vertices[fc[1]].cast<double>() - a).cross(mesh.vertices[fc[2]].cast<double>() - a);
+    if (!(n.norm() > 0)) return own;
+    const VisibleSample s =
+        SampleVisible(view, visibility->depths[other_view], point, n.normalized());
+    if (s.weight < kSeenWeight) return own;
+    other = s.rgb;
+  } else {
+    Eigen::Vector2d pixel;
+    double depth = 0;
+    if (!ProjectToPixel(view, point, &pixel, &depth)) return own;
+    if (pixel.x() < 0 || pixel.y() < 0 || pixel.x() > view.image.width ||
+        pixel.y() > view.image.height) {
+      return own;
+    }
+    other = SampleBilinear(view.image, pixel.x(), pixel.y());
   }
-  Eigen::Vector3f other = SampleBilinear(view.image, pixel.x(), pixel.y());
   if (!offsets.empty()) {
     other +=
         float(1 - best_t) * offsets[nearest->other_a] + float(best_t) * offsets[nearest->other_b];

@@ -53,12 +53,17 @@ inline constexpr int kMaxEdgesPerFace = 4;
 SeamBlend PlanSeamBlend(const Mesh& mesh, const ChartLayout& layout, const FaceAdjacency& adjacency,
                         double band);
 
+struct TexelVisibility;
+
 /// The colour of chart `chart`'s face `face` at surface point `point` blended with the
-/// neighbouring charts' views; `own` is the chart's own (levelled) colour.
+/// neighbouring charts' views; `own` is the chart's own (levelled) colour. With `visibility`
+/// (texel_visibility.h) the neighbour's view is sampled with depth-tested taps, and a point it
+/// does not see is not blended.
 Eigen::Vector3f BlendAtPoint(const SeamBlend& blend, const ChartLayout& layout,
                              const std::vector<TextureView>& views,
                              const std::vector<Eigen::Vector3f>& offsets, std::uint32_t face,
-                             const Eigen::Vector3d& point, const Eigen::Vector3f& own);
+                             const Eigen::Vector3d& point, const Eigen::Vector3f& own,
+                             const TexelVisibility* visibility = nullptr);
 
 /// The mean colour step across chart borders measured in a baked atlas: both sides of each
 /// border edge between textured charts sampled at 1/6, 1/2, 5/6 of the edge at their atlas

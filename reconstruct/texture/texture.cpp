@@ -21,6 +21,7 @@
 #include "reconstruct/texture/atlas.h"
 #include "reconstruct/texture/seam_blending.h"
 #include "reconstruct/texture/seam_leveling.h"
+#include "reconstruct/texture/texel_visibility.h"
 #include "reconstruct/texture/view_selection.h"
 
 namespace fs = std::filesystem;
@@ -174,7 +175,7 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   fig["seconds_bvh"] = Since(t0);
 
   t0 = std::chrono::steady_clock::now();
-  const tex::FaceCandidates cand = tex::ComputeCandidates(mesh, bvh, views, options, progress);
+  tex::FaceCandidates cand = tex::ComputeCandidates(mesh, bvh, views, options, progress);
   fig["seconds_visibility"] = Since(t0);
   fig["visible_face_view_pairs"] = cand.visible_pairs;
   fig["occlusion_tests"] = cand.occlusion_tests;
@@ -191,11 +192,29 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
                           "WORKSPACE --from mesh)";
 
   t0 = std::chrono::steady_clock::now();
-  const tex::ViewSelection sel = tex::SelectViews(cand, adj, options);
+  tex::ViewSelection sel = tex::SelectViews(cand, adj, options);
   fig["seconds_view_selection"] = Since(t0);
   fig["mrf_energy_best_view"] = sel.energy_best_view;
   fig["mrf_energy"] = sel.energy;
   fig["mrf_iterations"] = sel.iterations;
+
+  // Per-texel visibility: a depth map of the mesh in every view; faces whose centroid every
+  // view hides but of which some view sees a part get that view.
+  t0 = std::chrono::steady_clock::now();
+  tex::TexelVisibility visibility;
+  fig["texel_visibility"] = options.texel_visibility;
+  if (options.texel_visibility) {
+    visibility.mesh = &mesh;
+    visibility.depths =
+        tex::RasterizeDepths(mesh, views, std::vector<std::uint8_t>(views.size(), 1), progress);
+    fig["seconds_depth_maps"] = Since(t0);
+    t0 = std::chrono::steady_clock::now();
+    fig["rescued_faces"] =
+        tex::RescueHiddenFaces(mesh, views, visibility.depths, options.min_view_cosine,
+                               options.max_views_per_face, sel.labels, cand);
+    fig["seconds_rescue"] = Since(t0);
+    visibility.candidates = &cand;
+  }
   out.face_views = sel.labels;
 
   std::vector<float> face_gsd(nf, 0.0f);
@@ -280,9 +299,18 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   fig["seconds_seam_blending_plan"] = Since(t0);
 
   t0 = std::chrono::steady_clock::now();
+  tex::BakeStats bake;
   out.atlas = tex::BakeAtlas(layout, views, size, level.offsets, options.padding, progress,
-                             options.seam_blending ? &blend : nullptr);
+                             options.seam_blending ? &blend : nullptr,
+                             options.texel_visibility ? &visibility : nullptr, &bake);
   fig["seconds_baking"] = Since(t0);
+  if (options.texel_visibility) {
+    fig["texels_baked"] = bake.texels;
+    fig["texels_from_other_view"] = bake.other_view;
+    fig["texels_partly_hidden"] = bake.partly_hidden;
+    fig["texels_unseen"] = bake.unseen;
+    fig["texels_depth_step_taps"] = bake.rejected_taps;
+  }
   fig["seam_step_atlas"] = tex::AtlasSeamStep(layout, adj, out.atlas, options.padding);
 
   // The output mesh: vertex copies per chart, UVs in the atlas, the input's vertex normals.
@@ -401,11 +429,12 @@ StageDef TextureStage(const TextureOptions& options) {
       {"seam_leveling", options.seam_leveling},
       {"seam_blending", options.seam_blending},
       {"exclude_outlier_views", options.exclude_outlier_views},
+      {"texel_visibility", options.texel_visibility},
       {"seam_blend_texels", options.seam_blend_texels},
       {"atlas_format", options.atlas_format},
       {"method",
        "gmi data term, potts loopy bp, charts, shelf atlas, global seam levelling, "
-       "feathered seam blending"}};
+       "feathered seam blending, per-texel depth-tested baking"}};
   stage.inputs = {"dense/mesh.ply", "dense/sparse", "dense/images"};
   stage.outputs = {"dense/textured.glb", "dense/textured.obj", "dense/textured.mtl",
                    "dense/" + AtlasFileName(options)};

@@ -66,6 +66,11 @@ struct TextureOptions {
   bool seam_blending = true;
   /// Width of the blended band on each side of a chart border, in texels; > 0.
   double seam_blend_texels = 10;
+  /// Per-texel visibility when baking (texel_visibility.h): each texel's surface point is
+  /// depth-tested in the chart's view (a CPU depth map of the mesh per view), sampled only from
+  /// pixels on its own surface, and taken from the face's next candidate view that sees it when
+  /// the chart's view does not (a railing bar in front of a wall).
+  bool texel_visibility = true;
   /// Texels of padding around each chart, filled by dilation (for mipmaps); >= 1.
   int padding = 4;
   /// Refuse atlases larger than this many bytes (RGB, uncompressed); nullopt: half the

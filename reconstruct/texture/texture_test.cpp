@@ -472,6 +472,107 @@ TEST_CASE("View selection: a face partly hidden from a view is not textured from
   CHECK(whole_above >= 0.9 * whole_total);
 }
 
+// A photograph by ray casting with the colour `colour(point)` of the surface hit; background
+// black.
+template <class ColourFn>
+TextureView PhotographOf(const RayBvh& bvh, const Vector3d& eye, const Vector3d& target,
+                         ColourFn colour, const std::string& name, int size, double focal) {
+  TextureView v;
+  v.name = name;
+  v.camera = Camera::Pinhole(size, size, focal, focal, size / 2.0, size / 2.0);
+  v.cam_from_world = LookAt(eye, target);
+  v.image = Image(size, size, 3, 0);
+  const Rigid3d world_from_cam = v.cam_from_world.Inverse();
+  for (int y = 0; y < size; ++y) {
+    for (int x = 0; x < size; ++x) {
+      const Vector3d dir = world_from_cam.rotation * v.camera.Unproject({x + 0.5, y + 0.5});
+      const auto hit = bvh.Closest(eye, dir);
+      if (!hit) continue;
+      const Eigen::Vector3f c = colour(eye + hit->t * dir);
+      for (int k = 0; k < 3; ++k) v.image.at(x, y, k) = std::uint8_t(std::lround(c[k]));
+    }
+  }
+  return v;
+}
+
+TEST_CASE("Per-texel visibility: wall texels hidden by a thin bar come from another view",
+          "[unit]") {
+  // A 2 x 2 m wall (z = 0, facing +z) of large faces – columns split at x = -0.4 and 0.4, so
+  // that no face's centroid or corner lies behind the bar – and a thin bar (0.1 m) 0.3 m in
+  // front of it along y at x = 0. The frontal camera above is every wall face's best view and
+  // sees each face's centroid and corners, but the bar hides the strip |x| < 0.058 of the wall;
+  // the oblique camera sees that strip.
+  Mesh scene;
+  const float xs[4] = {-1.0f, -0.4f, 0.4f, 1.0f};
+  for (const float x : xs) {
+    scene.vertices.push_back(Vec3f(x, -1, 0));
+    scene.vertices.push_back(Vec3f(x, 1, 0));
+  }
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    const std::uint32_t a = 2 * i, d = a + 1, b = a + 2,
+                        c = a + 3;  // (x0,-1) (x0,1) (x1,-1) (x1,1)
+    scene.faces.emplace_back(a, b, c);
+    scene.faces.emplace_back(a, c, d);
+  }
+  const std::size_t wall_faces = scene.NumFaces();
+  scene.Append(GridBox({-0.05, -1.2, 0.3}, {0.05, 1.2, 0.4}, 1));
+  const RayBvh bvh(scene);
+  auto colour = [](const Vector3d& p) -> Eigen::Vector3f {
+    if (p.z() > 0.01) return {230, 20, 20};  // the bar: red
+    return {30, float(170 + 40 * std::sin(3 * p.y())), float(60 + 30 * std::cos(2 * p.x()))};
+  };
+  const Vector3d above(0, 0, 3), oblique(2.5, 0, 3);
+  std::vector<TextureView> views;
+  views.push_back(PhotographOf(bvh, above, {0, 0, 0}, colour, "above.png", 320, 160));
+  views.push_back(PhotographOf(bvh, oblique, {0, 0, 0}, colour, "oblique.png", 320, 160));
+  Progress progress(ProgressStyle::kQuiet);
+
+  // Atlas colour at a wall point (x, y, 0).
+  auto wall_colour = [&](const TexturedMesh& t, double x, double y) -> Eigen::Vector3f {
+    for (std::size_t f = 0; f < wall_faces; ++f) {
+      const Face& face = scene.faces[f];
+      const Eigen::Vector2d a = scene.vertices[face[0]].head<2>().cast<double>();
+      const Eigen::Vector2d b = scene.vertices[face[1]].head<2>().cast<double>();
+      const Eigen::Vector2d c = scene.vertices[face[2]].head<2>().cast<double>();
+      const Eigen::Vector2d p(x, y);
+      const double det = (b - a).x() * (c - a).y() - (b - a).y() * (c - a).x();
+      const double u = ((p - a).x() * (c - a).y() - (p - a).y() * (c - a).x()) / det;
+      const double v = ((b - a).x() * (p - a).y() - (b - a).y() * (p - a).x()) / det;
+      if (u >= 0 && v >= 0 && u + v <= 1) return AtlasColour(t, f, u, v);
+    }
+    FAIL("no wall face at " << x << ", " << y);
+    return {};
+  };
+  // Points of the wall behind the bar in the frontal view, and points both views see.
+  std::vector<Eigen::Vector2d> hidden, open;
+  for (double y = -0.6; y <= 0.6; y += 0.1) {
+    for (const double x : {-0.03, 0.0, 0.03}) hidden.emplace_back(x, y);
+    for (const double x : {-0.7, 0.7}) open.emplace_back(x, y);
+  }
+  auto is_red = [](const Eigen::Vector3f& c) { return c.x() > 120 && c.y() < 100; };
+  auto is_wall = [&](const Eigen::Vector3f& c, const Eigen::Vector2d& p) {
+    return (c - colour(Vector3d(p.x(), p.y(), 0))).cwiseAbs().maxCoeff() < 25;
+  };
+
+  TextureOptions options;
+  const TexturedMesh t = TextureMesh(scene, views, options, progress);
+  INFO(t.figures.dump(2));
+  for (std::size_t f = 0; f < wall_faces; ++f) CHECK(t.face_views[f] == 0);  // the frontal view
+  CHECK(t.figures["texels_from_other_view"].get<int>() > 0);
+  int wall_behind = 0, wall_open = 0;
+  for (const Eigen::Vector2d& p : hidden) wall_behind += is_wall(wall_colour(t, p.x(), p.y()), p);
+  for (const Eigen::Vector2d& p : open) wall_open += is_wall(wall_colour(t, p.x(), p.y()), p);
+  CHECK(wall_behind == int(hidden.size()));
+  CHECK(wall_open == int(open.size()));
+
+  // Without it the frontal view's bar is baked onto the wall: the check above is not vacuous.
+  options.texel_visibility = false;
+  const TexturedMesh plain = TextureMesh(scene, views, options, progress);
+  int red_behind = 0;
+  for (const Eigen::Vector2d& p : hidden) red_behind += is_red(wall_colour(plain, p.x(), p.y()));
+  CHECK(red_behind >= int(hidden.size()) * 9 / 10);
+}
+
 TEST_CASE("PhotoConsistentViews drops the odd colour out only with a clear majority", "[unit]") {
   using C = Eigen::Vector3f;
   auto keep =

@@ -25,6 +25,7 @@ struct TextureArgs {
   bool no_leveling = false;
   bool no_blending = false;
   bool exclude_outliers = false;
+  bool no_texel_visibility = false;
   std::string format = "jpeg";
   RunOptions run;
   bool json = false;
@@ -68,6 +69,7 @@ int RunTextureCommand(TextureArgs& a) {
   options.seam_leveling = !a.no_leveling;
   options.seam_blending = !a.no_blending;
   options.exclude_outlier_views = a.exclude_outliers;
+  options.texel_visibility = !a.no_texel_visibility;
   options.atlas_format = a.format;
   options.Check();
   Workspace ws = Workspace::Open(root, /*create=*/false);
@@ -110,6 +112,9 @@ CommandSpec TextureCommand() {
             sub.add_flag("--exclude-outlier-views", a->exclude_outliers,
                          "Per face, drop views whose colour is an outlier among the views' "
                          "(moving objects, people seen in few photographs)");
+            sub.add_flag("--no-texel-visibility", a->no_texel_visibility,
+                         "Bake each chart from its view without the per-texel depth test (a "
+                         "texel hidden in that view keeps the occluder's colour)");
             sub.add_option("--atlas-format", a->format, "Atlas image: jpeg or png")
                 ->check(CLI::IsMember({"jpeg", "png"}))
                 ->capture_default_str();

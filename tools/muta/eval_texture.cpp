@@ -5,7 +5,9 @@
 //      alignment of `muta eval cameras`;
 //   2. every held-out view (SYNTH/holdout/sparse, written by `muta synth --holdout N`) is
 //      rendered headless (EGL) with the textured mesh (dense/textured.glb) and with the
-//      vertex-coloured mesh (dense/mesh.ply), unlit: the photographs' light is in the colours;
+//      vertex-coloured mesh (dense/mesh.ply), in the renderer's exact-colour mode (no lighting,
+//      no highlight shoulder; RenderOptions::exact_colors): the photographs' light is in the
+//      colours;
 //   3. each rendering is compared with the held-out photograph on the building's pixels only –
 //      the pixels where the ground-truth mesh (SYNTH/gt/mesh.ply) rendered in that view is
 //      drawn: PSNR (RGB, 8-bit) and SSIM (luma, 11x11 Gaussian window, sigma 1.5).
@@ -190,7 +192,8 @@ Mesh Aligned(Mesh mesh, const Sim3d& gt_from_model) {
   return mesh;
 }
 
-// Unlit: colour = albedo (white hemisphere ambient of intensity 1, no sun, no shadows).
+// Unlit and exact: colour = albedo (RenderOptions::exact_colors: no lighting, no highlight
+// shoulder; the lighting below only matters to an older shader).
 render::RenderOptions UnlitOptions(double far_m) {
   render::RenderOptions o;
   o.lighting.sun_intensity = 0;
@@ -198,6 +201,7 @@ render::RenderOptions UnlitOptions(double far_m) {
   o.lighting.ambient_intensity = 1;
   o.lighting.sky_color = o.lighting.ground_color = Eigen::Vector3f::Ones();
   o.lighting.background = Eigen::Vector3f::Zero();
+  o.exact_colors = true;  // no highlight shoulder: the texels' colours as they are
   o.near_m = 0.05;
   o.far_m = far_m;
   o.Check();

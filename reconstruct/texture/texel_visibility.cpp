@@ -1,0 +1,253 @@
+#include "reconstruct/texture/texel_visibility.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+
+#include <tbb/parallel_for.h>
+
+#include "core/pose.h"
+#include "core/progress.h"
+
+namespace muta::reconstruct::tex {
+namespace {
+
+// Camera-frame points closer than this (scene units) are clipped away.
+constexpr double kNearPlane = 1e-4;
+
+struct ScreenVertex {
+  double u, v, inv_z;
+};
+
+// Draws one triangle (camera-frame corners, all in front of the near plane) into `out`.
+void DrawTriangle(const std::array<Eigen::Vector3d, 3>& p, const Camera& camera, ViewDepth& out) {
+  const double fx = camera.FocalX(), fy = camera.FocalY();
+  const double cx = camera.PrincipalX(), cy = camera.PrincipalY();
+  std::array<ScreenVertex, 3> s;
+  for (int k = 0; k < 3; ++k) {
+    s[k] = {fx * p[k].x() / p[k].z() + cx, fy * p[k].y() / p[k].z() + cy, 1.0 / p[k].z()};
+  }
+  const double area = (s[1].u - s[0].u) * (s[2].v - s[0].v) - (s[1].v - s[0].v) * (s[2].u - s[0].u);
+  if (!(std::abs(area) > 1e-12)) return;
+  const double inv_area = 1.0 / area;
+  // Pixel centres (x + 0.5, y + 0.5) inside the bounding box.
+  const double umin = std::min({s[0].u, s[1].u, s[2].u}), umax = std::max({s[0].u, s[1].u, s[2].u});
+  const double vmin = std::min({s[0].v, s[1].v, s[2].v}), vmax = std::max({s[0].v, s[1].v, s[2].v});
+  if (umax < 0 || vmax < 0 || umin > out.width || vmin > out.height) return;
+  const int x0 = std::max(0, int(std::ceil(umin - 0.5)));
+  const int x1 = std::min(out.width - 1, int(std::floor(umax - 0.5)));
+  const int y0 = std::max(0, int(std::ceil(vmin - 0.5)));
+  const int y1 = std::min(out.height - 1, int(std::floor(vmax - 0.5)));
+  for (int y = y0; y <= y1; ++y) {
+    const double qv = y + 0.5;
+    for (int x = x0; x <= x1; ++x) {
+      const double qu = x + 0.5;
+      // Barycentric weight of corner k: the signed area opposite it, over the whole.
+      double w[3];
+      bool inside = true;
+      for (int k = 0; k < 3 && inside; ++k) {
+        const ScreenVertex& a = s[(k + 1) % 3];
+        const ScreenVertex& b = s[(k + 2) % 3];
+        w[k] = ((b.u - a.u) * (qv - a.v) - (b.v - a.v) * (qu - a.u)) * inv_area;
+        inside = w[k] >= -1e-9;
+      }
+      if (!inside) continue;
+      const double inv_z = w[0] * s[0].inv_z + w[1] * s[1].inv_z + w[2] * s[2].inv_z;
+      if (!(inv_z > 0)) continue;
+      float& d = out.depth[std::size_t(y) * out.width + x];
+      d = std::min(d, float(1.0 / inv_z));
+    }
+  }
+}
+
+ViewDepth RasterizeView(const Mesh& mesh, const TextureView& view) {
+  ViewDepth out;
+  out.width = view.camera.width;
+  out.height = view.camera.height;
+  out.depth.assign(std::size_t(out.width) * out.height, std::numeric_limits<float>::infinity());
+  std::vector<Eigen::Vector3d> cam(mesh.vertices.size());
+  for (std::size_t i = 0; i < cam.size(); ++i) {
+    cam[i] = view.cam_from_world * mesh.vertices[i].cast<double>();
+  }
+  for (const Face& f : mesh.faces) {
+    const std::array<Eigen::Vector3d, 3> p = {cam[f[0]], cam[f[1]], cam[f[2]]};
+    const int behind = (p[0].z() < kNearPlane) + (p[1].z() < kNearPlane) + (p[2].z() < kNearPlane);
+    if (behind == 3) continue;
+    if (behind == 0) {
+      DrawTriangle(p, view.camera, out);
+      continue;
+    }
+    // Clip the polygon at z = kNearPlane (Sutherland-Hodgman): 3 or 4 corners, drawn as a fan.
+    Eigen::Vector3d poly[4];
+    int n = 0;
+    for (int k = 0; k < 3; ++k) {
+      const Eigen::Vector3d& a = p[std::size_t(k)];
+      const Eigen::Vector3d& b = p[std::size_t((k + 1) % 3)];
+      const bool a_in = a.z() >= kNearPlane, b_in = b.z() >= kNearPlane;
+      if (a_in) poly[n++] = a;
+      if (a_in != b_in) {
+        const double t = (kNearPlane - a.z()) / (b.z() - a.z());
+        poly[n++] = a + t * (b - a);
+      }
+    }
+    for (int k = 1; k + 1 < n; ++k) DrawTriangle({poly[0], poly[k], poly[k + 1]}, view.camera, out);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ViewDepth> RasterizeDepths(const Mesh& mesh, const std::vector<TextureView>& views,
+                                       const std::vector<std::uint8_t>& needed,
+                                       Progress& progress) {
+  std::vector<ViewDepth> out(views.size());
+  progress.Begin("texture: depth maps", views.size(), "views");
+  tbb::parallel_for(std::size_t{0}, views.size(), [&](std::size_t v) {
+    CheckInterrupted();
+    if (v < needed.size() && needed[v]) out[v] = RasterizeView(mesh, views[v]);
+    progress.Advance();
+  });
+  progress.End();
+  return out;
+}
+
+VisibleSample SampleVisible(const TextureView& view, const ViewDepth& depth,
+                            const Eigen::Vector3d& point, const Eigen::Vector3d& normal) {
+  VisibleSample out;
+  if (depth.Empty()) return out;
+  const Eigen::Vector3d p = view.cam_from_world * point;
+  if (!(p.z() > kNearPlane)) return out;
+  const Camera& cam = view.camera;
+  const double fx = cam.FocalX(), fy = cam.FocalY(), cx = cam.PrincipalX(), cy = cam.PrincipalY();
+  const double u = fx * p.x() / p.z() + cx, v = fy * p.y() / p.z() + cy;
+  const int w = depth.width, h = depth.height;
+  if (!(u >= 0 && v >= 0 && u <= w && v <= h)) return out;
+  // The face's plane in the camera frame: n . X = c.
+  const Eigen::Vector3d n = view.cam_from_world.rotation * normal;
+  const double c = n.dot(p);
+  const double footprint = 1.0 / (0.5 * (fx + fy));  // pixel footprint per unit depth
+  const double uu = u - 0.5, vv = v - 0.5;
+  const int x0 = int(std::floor(uu)), y0 = int(std::floor(vv));
+  const double ax = uu - x0, ay = vv - y0;
+  const Image& image = view.image;
+  const int channels = image.channels;
+  Eigen::Vector3f sum = Eigen::Vector3f::Zero();
+  float wsum = 0;
+  for (int dy = 0; dy <= 1; ++dy) {
+    for (int dx = 0; dx <= 1; ++dx) {
+      const int x = x0 + dx, y = y0 + dy;
+      if (x < 0 || y < 0 || x >= w || y >= h) continue;
+      const float weight = float((dx ? ax : 1 - ax) * (dy ? ay : 1 - ay));
+      if (weight <= 0) continue;
+      // Depth of the plane along the ray through this tap's pixel centre; near the plane's
+      // horizon (grazing) the point's own depth.
+      const Eigen::Vector3d ray((x + 0.5 - cx) / fx, (y + 0.5 - cy) / fy, 1.0);
+      const double denom = n.dot(ray);
+      double plane_z = std::abs(denom) > 1e-12 ? c / denom : p.z();
+      if (!(plane_z > 0.5 * p.z() && plane_z < 2.0 * p.z())) plane_z = p.z();
+      const double tolerance = kDepthRelative * plane_z + kDepthPixels * plane_z * footprint;
+      if (!(std::abs(double(depth.at(x, y)) - plane_z) <= tolerance)) continue;
+      const std::uint8_t* px = &image.pixels[(std::size_t(y) * image.width + x) * channels];
+      for (int k = 0; k < 3; ++k) sum[k] += weight * float(px[std::min(k, channels - 1)]);
+      wsum += weight;
+    }
+  }
+  if (wsum > 0) {
+    out.rgb = sum / wsum;
+    out.weight = wsum;
+  }
+  return out;
+}
+
+std::size_t RescueHiddenFaces(const Mesh& mesh, const std::vector<TextureView>& views,
+                              const std::vector<ViewDepth>& depths, double min_view_cosine,
+                              int max_views, std::vector<std::int32_t>& labels,
+                              FaceCandidates& candidates) {
+  struct Entry {
+    std::int32_t view;
+    int seen;
+    float area, gsd;
+  };
+  const std::size_t nf = mesh.faces.size();
+  std::vector<std::vector<Entry>> found(nf);
+  tbb::parallel_for(std::size_t{0}, nf, [&](std::size_t f) {
+    if (labels[f] >= 0) return;
+    const Face& face = mesh.faces[f];
+    const Eigen::Vector3d a = mesh.vertices[face[0]].cast<double>();
+    const Eigen::Vector3d b = mesh.vertices[face[1]].cast<double>();
+    const Eigen::Vector3d c = mesh.vertices[face[2]].cast<double>();
+    Eigen::Vector3d n = (b - a).cross(c - a);
+    const double n_len = n.norm();
+    if (!(n_len > 0)) return;
+    n /= n_len;
+    const Eigen::Vector3d centroid = (a + b + c) / 3.0;
+    const Eigen::Vector3d points[4] = {centroid, centroid + 0.8 * (a - centroid),
+                                       centroid + 0.8 * (b - centroid),
+                                       centroid + 0.8 * (c - centroid)};
+    for (std::size_t v = 0; v < views.size(); ++v) {
+      if (depths[v].Empty()) continue;
+      const Eigen::Vector3d to_cam = CameraCenter(views[v].cam_from_world) - centroid;
+      const double dist = to_cam.norm();
+      if (!(n.dot(to_cam) > min_view_cosine * dist)) continue;
+      int seen = 0;
+      for (const Eigen::Vector3d& p : points) {
+        seen += SampleVisible(views[v], depths[v], p, n).weight >= kSeenWeight;
+      }
+      if (seen == 0) continue;
+      Eigen::Vector2d px[3];
+      double depth_sum = 0, d = 0;
+      bool ok = true;
+      for (int k = 0; k < 3; ++k) {
+        ok &= ProjectToPixel(views[v], mesh.vertices[face[k]].cast<double>(), &px[k], &d);
+        depth_sum += d;
+      }
+      if (!ok) continue;
+      const double area = 0.5 * std::abs((px[1] - px[0]).x() * (px[2] - px[0]).y() -
+                                         (px[1] - px[0]).y() * (px[2] - px[0]).x());
+      const Camera& cam = views[v].camera;
+      found[f].push_back({std::int32_t(v), seen, float(area),
+                          float(depth_sum / 3.0 / (0.5 * (cam.FocalX() + cam.FocalY())))});
+    }
+    std::sort(found[f].begin(), found[f].end(), [](const Entry& x, const Entry& y) {
+      return x.seen != y.seen ? x.seen > y.seen : x.area > y.area;
+    });
+    if (found[f].size() > std::size_t(max_views)) found[f].resize(std::size_t(max_views));
+  });
+  std::size_t rescued = 0;
+  FaceCandidates out;
+  out.visible_pairs = candidates.visible_pairs;
+  out.occlusion_tests = candidates.occlusion_tests;
+  out.excluded_pairs = candidates.excluded_pairs;
+  out.partly_hidden_pairs = candidates.partly_hidden_pairs;
+  out.offsets.assign(nf + 1, 0);
+  for (std::size_t f = 0; f < nf; ++f) {
+    std::size_t n = found[f].size();
+    if (n == 0) n = candidates.offsets[f + 1] - candidates.offsets[f];
+    out.offsets[f + 1] = out.offsets[f] + std::uint32_t(n);
+  }
+  out.views.resize(out.offsets[nf]);
+  out.quality.resize(out.offsets[nf]);
+  out.gsd.resize(out.offsets[nf]);
+  for (std::size_t f = 0; f < nf; ++f) {
+    std::uint32_t o = out.offsets[f];
+    if (!found[f].empty()) {
+      for (const Entry& e : found[f]) {
+        out.views[o] = e.view, out.quality[o] = e.area, out.gsd[o] = e.gsd;
+        ++o;
+      }
+      labels[f] = found[f].front().view;
+      ++rescued;
+      continue;
+    }
+    for (std::uint32_t i = candidates.offsets[f]; i < candidates.offsets[f + 1]; ++i, ++o) {
+      out.views[o] = candidates.views[i];
+      out.quality[o] = candidates.quality[i];
+      out.gsd[o] = candidates.gsd[i];
+    }
+  }
+  candidates = std::move(out);
+  return rescued;
+}
+
+}  // namespace muta::reconstruct::tex
