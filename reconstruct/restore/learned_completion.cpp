@@ -111,7 +111,7 @@ class LearnedCompletion final : public CompletionMethod {
     for (const Hole& hole : context.damage.holes) {
       if (!hole.regular && hole.region == region_id) holes.push_back(hole.id);
     }
-    auto r = Complete(context, Grown(region.box, v), region_id, holes, out, why);
+    auto r = Complete(context, Grown(region.box, v), region_id, holes, std::nullopt, out, why);
     if (!r) return r;
     r->target = fmt::format("region {}", region_id);
     r->holes_closed = holes;
@@ -126,8 +126,9 @@ class LearnedCompletion final : public CompletionMethod {
     // loop's box grown by a quarter of its largest extent (at least two voxels).
     const double v = net_.info().voxel_size;
     const double extent = hole.loop.box.Size().maxCoeff();
-    auto r = Complete(context, Grown(hole.loop.box, std::max(2 * v, 0.25 * extent)),
-                      hole.region.value_or(-1), {hole_id}, out, why);
+    const double reach = std::max(2 * v, 0.25 * extent);
+    auto r = Complete(context, Grown(hole.loop.box, reach), hole.region.value_or(-1), {hole_id},
+                      reach, out, why);
     if (!r) return r;
     r->target = fmt::format("hole {}", hole_id);
     r->holes_closed.push_back(hole_id);
@@ -137,6 +138,7 @@ class LearnedCompletion final : public CompletionMethod {
  private:
   std::optional<CompletionResult> Complete(const CompletionContext& context, const Box3f& unknown,
                                            int region_id, const std::vector<int>& holes,
+                                           std::optional<double> hole_reach,
                                            RestoredMeshBuilder& out, std::string& why) {
     const auto start = std::chrono::steady_clock::now();
     const double v = net_.info().voxel_size;
@@ -157,7 +159,33 @@ class LearnedCompletion final : public CompletionMethod {
       return std::nullopt;
     }
     const std::vector<std::uint8_t> occ8 = SurfaceOccupancy(context.bvh, block);
-    const std::vector<std::uint8_t> known8 = KnownMask(block, unknown);
+    const Mesh& m = context.observed;
+    // The membranes over the bordering loops: proposed as surface below, and for a hole the
+    // unknown voxels are those within `hole_reach` of its membrane – the loop's box alone would,
+    // for an element standing diagonally (a plaque on an octagon's side), take in the building
+    // behind it, where the network would re-predict observed structure.
+    std::vector<Membrane> membranes;
+    Mesh span;
+    for (const int h : holes) {
+      membranes.push_back(SpanHole(m, context.damage.holes.at(h)));
+      for (const auto& t : membranes.back().triangles) {
+        const auto first = std::uint32_t(span.vertices.size());
+        for (const auto k : t) span.vertices.push_back(membranes.back().positions[k].cast<float>());
+        span.faces.emplace_back(first, first + 1, first + 2);
+      }
+    }
+    std::vector<std::uint8_t> known8 = KnownMask(block, unknown);
+    if (hole_reach && !span.faces.empty()) {
+      const TriangleBvh span_bvh(span);
+      for (int z = 0; z < block.dims[2]; ++z)
+        for (int y = 0; y < block.dims[1]; ++y)
+          for (int x = 0; x < block.dims[0]; ++x) {
+            const std::size_t i = block.Index(x, y, z);
+            if (!known8[i] && span_bvh.Closest(block.Centre(x, y, z)).distance > *hole_reach) {
+              known8[i] = 1;
+            }
+          }
+    }
     // The building's own symmetry as a hint (none when damage detection found no symmetry).
     const Symmetry& symmetry = context.damage.symmetry;
     const CounterpartChannels hint =
@@ -176,7 +204,6 @@ class LearnedCompletion final : public CompletionMethod {
     }
     IsoSurface iso = MarchingCubes(block, p, kIso);
     SnapToRidge(block, p, kRidgeVoxels * v, iso);
-    const Mesh& m = context.observed;
     const double doubled = kDoubleVoxels * v;
     double area = 0, confidence_area = 0;
     std::size_t faces = 0, dropped = 0;
@@ -194,9 +221,9 @@ class LearnedCompletion final : public CompletionMethod {
     // plate better than that; the network decides where the membrane is right.
     Mesh accepted;
     std::size_t membrane_faces = 0, membrane_rejected = 0;
-    for (const int h : holes) {
-      const Hole& hole = context.damage.holes.at(h);
-      const Membrane membrane = SpanHole(m, hole);
+    for (std::size_t mi = 0; mi < holes.size(); ++mi) {
+      const Hole& hole = context.damage.holes.at(holes[mi]);
+      const Membrane& membrane = membranes[mi];
       std::vector<std::int64_t> ids(membrane.positions.size(), -1);
       for (const auto& t : membrane.triangles) {
         const Eigen::Vector3d a = membrane.positions[t[0]], b = membrane.positions[t[1]],
