@@ -401,6 +401,9 @@ TEST_CASE("learned: a hole in a wall is closed on the wall's plane where the net
   INFO("inferred area on the wall's plane inside the hole " << on_plane << " m^2, elsewhere "
                                                             << off_plane << " m^2");
   CHECK(on_plane > 0.9);  // the hole is 1 m^2: the membrane, kept whole
+  // Little else: the unknown voxels are those near the membrane (0.93 m^2 elsewhere when the
+  // whole grown loop box was unknown; 0.32 m^2 measured now).
+  CHECK(off_plane < 0.5 * on_plane);
 }
 
 }  // namespace
