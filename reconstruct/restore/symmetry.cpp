@@ -248,19 +248,16 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
   // principal direction of its inliers), a few rounds, so the axis does not depend on which
   // three samples the RANSAC happened to draw.
   for (int round = 0; round < 3; ++round) {
+    std::vector<Vector3d> on;
+    for (const auto& p : samples) {
+      if (std::abs(best.normal.dot(p) + best.offset) <= 2.0 * d) on.push_back(p);
+    }
+    if (on.size() < 3) break;
     Vector3d centroid = Vector3d::Zero();
-    std::size_t count = 0;
-    for (const auto& p : samples) {
-      if (std::abs(best.normal.dot(p) + best.offset) <= 2.0 * d) centroid += p, ++count;
-    }
-    if (count < 3) break;
-    centroid /= double(count);
+    for (const auto& p : on) centroid += p;
+    centroid /= double(on.size());
     Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
-    for (const auto& p : samples) {
-      if (std::abs(best.normal.dot(p) + best.offset) <= 2.0 * d) {
-        cov += (p - centroid) * (p - centroid).transpose();
-      }
-    }
+    for (const auto& p : on) cov += (p - centroid) * (p - centroid).transpose();
     Vector3d n = Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d>(cov).eigenvectors().col(0);
     if (n.z() < 0) n = -n;
     if (n.z() < cos_max_tilt) break;

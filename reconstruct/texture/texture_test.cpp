@@ -69,10 +69,12 @@ Mesh GridBox(const Vector3d& lo, const Vector3d& hi, int n) {
   return m;
 }
 
-// A photograph of `scene` by ray casting: the true colour times `gain`, background black.
-TextureView Photograph(const RayBvh& bvh, const Vector3d& eye, const Vector3d& target, double gain,
-                       const std::string& name, int width = 240, int height = 180,
-                       double focal = 200) {
+// A photograph by ray casting with the colour `colour(point)` of the surface hit; background
+// black.
+template <class ColourFn>
+TextureView PhotographOf(const RayBvh& bvh, const Vector3d& eye, const Vector3d& target,
+                         ColourFn colour, const std::string& name, int width, int height,
+                         double focal) {
   TextureView v;
   v.name = name;
   v.camera = Camera::Pinhole(width, height, focal, focal, width / 2.0, height / 2.0);
@@ -81,17 +83,26 @@ TextureView Photograph(const RayBvh& bvh, const Vector3d& eye, const Vector3d& t
   const Rigid3d world_from_cam = v.cam_from_world.Inverse();
   for (int y = 0; y < height; ++y) {
     for (int x = 0; x < width; ++x) {
-      const Vector3d ray_cam = v.camera.Unproject({x + 0.5, y + 0.5});
-      const Vector3d dir = world_from_cam.rotation * ray_cam;
+      const Vector3d dir = world_from_cam.rotation * v.camera.Unproject({x + 0.5, y + 0.5});
       const auto hit = bvh.Closest(eye, dir);
       if (!hit) continue;
-      const Eigen::Vector3f c = float(gain) * TrueColour(eye + hit->t * dir);
+      const Eigen::Vector3f c = colour(eye + hit->t * dir);
       for (int k = 0; k < 3; ++k) {
         v.image.at(x, y, k) = std::uint8_t(std::clamp(std::lround(c[k]), 0L, 255L));
       }
     }
   }
   return v;
+}
+
+// A photograph of `scene` by ray casting: the true colour times `gain`, background black.
+TextureView Photograph(const RayBvh& bvh, const Vector3d& eye, const Vector3d& target, double gain,
+                       const std::string& name, int width = 240, int height = 180,
+                       double focal = 200) {
+  return PhotographOf(
+      bvh, eye, target,
+      [&](const Vector3d& p) { return Eigen::Vector3f(float(gain) * TrueColour(p)); }, name, width,
+      height, focal);
 }
 
 struct Scene {
@@ -472,29 +483,6 @@ TEST_CASE("View selection: a face partly hidden from a view is not textured from
   CHECK(whole_above >= 0.9 * whole_total);
 }
 
-// A photograph by ray casting with the colour `colour(point)` of the surface hit; background
-// black.
-template <class ColourFn>
-TextureView PhotographOf(const RayBvh& bvh, const Vector3d& eye, const Vector3d& target,
-                         ColourFn colour, const std::string& name, int size, double focal) {
-  TextureView v;
-  v.name = name;
-  v.camera = Camera::Pinhole(size, size, focal, focal, size / 2.0, size / 2.0);
-  v.cam_from_world = LookAt(eye, target);
-  v.image = Image(size, size, 3, 0);
-  const Rigid3d world_from_cam = v.cam_from_world.Inverse();
-  for (int y = 0; y < size; ++y) {
-    for (int x = 0; x < size; ++x) {
-      const Vector3d dir = world_from_cam.rotation * v.camera.Unproject({x + 0.5, y + 0.5});
-      const auto hit = bvh.Closest(eye, dir);
-      if (!hit) continue;
-      const Eigen::Vector3f c = colour(eye + hit->t * dir);
-      for (int k = 0; k < 3; ++k) v.image.at(x, y, k) = std::uint8_t(std::lround(c[k]));
-    }
-  }
-  return v;
-}
-
 TEST_CASE("Per-texel visibility: wall texels hidden by a thin bar come from another view",
           "[unit]") {
   // A 2 x 2 m wall (z = 0, facing +z) of large faces – columns split at x = -0.4 and 0.4, so
@@ -523,8 +511,8 @@ TEST_CASE("Per-texel visibility: wall texels hidden by a thin bar come from anot
   };
   const Vector3d above(0, 0, 3), oblique(2.5, 0, 3);
   std::vector<TextureView> views;
-  views.push_back(PhotographOf(bvh, above, {0, 0, 0}, colour, "above.png", 320, 160));
-  views.push_back(PhotographOf(bvh, oblique, {0, 0, 0}, colour, "oblique.png", 320, 160));
+  views.push_back(PhotographOf(bvh, above, {0, 0, 0}, colour, "above.png", 320, 320, 160));
+  views.push_back(PhotographOf(bvh, oblique, {0, 0, 0}, colour, "oblique.png", 320, 320, 160));
   Progress progress(ProgressStyle::kQuiet);
 
   // Atlas colour at a wall point (x, y, 0).
