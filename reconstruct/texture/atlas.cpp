@@ -6,7 +6,9 @@
 #include <limits>
 #include <numeric>
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
 
 #include "core/error.h"
 #include "core/pose.h"
@@ -396,8 +398,76 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
   if (stats) {
     stats->texels = n_texels, stats->other_view = n_other, stats->partly_hidden = n_partly;
     stats->unseen = n_unseen, stats->rejected_taps = n_rejected;
+    if (stats->mip_levels > 0) {
+      stats->mip_bleeding = MeasureMipBleeding(layout, atlas, level, stats->mip_levels);
+    }
   }
   return atlas;
+}
+
+std::vector<MipBleedLevel> MeasureMipBleeding(const ChartLayout& layout, const Image& atlas,
+                                              const std::vector<std::uint8_t>& texel_level,
+                                              int levels) {
+  const int W = atlas.width, H = atlas.height;
+  MUTA_CHECK(texel_level.size() == std::size_t(W) * H) << "mip bleeding: level map size";
+  std::vector<MipBleedLevel> out;
+  for (int L = 1; L <= levels; ++L) {
+    const int b = 1 << L;
+    struct Sum {
+      std::size_t blocks = 0, visible = 0;
+      double step = 0;
+    };
+    const Sum total = tbb::parallel_reduce(
+        tbb::blocked_range<std::size_t>(0, layout.charts.size()), Sum{},
+        [&](const tbb::blocked_range<std::size_t>& range, Sum s) {
+          for (std::size_t ci = range.begin(); ci != range.end(); ++ci) {
+            const Chart& c = layout.charts[ci];
+            if (c.view < 0) continue;
+            // Aligned blocks overlapping the chart's rectangle.
+            for (int by = c.y / b * b; by < c.y + c.height; by += b) {
+              for (int bx = c.x / b * b; bx < c.x + c.width; bx += b) {
+                double all[3] = {0, 0, 0}, own[3] = {0, 0, 0};
+                int n_all = 0, n_own = 0;
+                bool inside = false;
+                for (int y = by; y < std::min(by + b, H); ++y) {
+                  for (int x = bx; x < std::min(bx + b, W); ++x) {
+                    const std::size_t i = std::size_t(y) * W + x;
+                    const std::uint8_t* px = &atlas.pixels[3 * i];
+                    for (int k = 0; k < 3; ++k) all[k] += px[k];
+                    ++n_all;
+                    const bool mine =
+                        x >= c.x && y >= c.y && x < c.x + c.width && y < c.y + c.height;
+                    if (!mine || texel_level[i] == 0) continue;
+                    for (int k = 0; k < 3; ++k) own[k] += px[k];
+                    ++n_own;
+                    inside = inside || texel_level[i] == 3;
+                  }
+                }
+                if (!inside) continue;
+                double step = 0;
+                for (int k = 0; k < 3; ++k) {
+                  step = std::max(step, std::abs(all[k] / n_all - own[k] / n_own));
+                }
+                ++s.blocks;
+                s.step += step;
+                s.visible += step > kVisibleBleed;
+              }
+            }
+          }
+          return s;
+        },
+        [](Sum a, const Sum& b2) {
+          a.blocks += b2.blocks, a.visible += b2.visible, a.step += b2.step;
+          return a;
+        });
+    MipBleedLevel r;
+    r.level = L;
+    r.blocks = total.blocks;
+    r.mean_step = total.blocks ? total.step / double(total.blocks) : 0.0;
+    r.share_visible = total.blocks ? double(total.visible) / double(total.blocks) : 0.0;
+    out.push_back(r);
+  }
+  return out;
 }
 
 }  // namespace muta::reconstruct::tex

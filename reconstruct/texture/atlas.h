@@ -64,6 +64,17 @@ Eigen::Vector2d AtlasPosition(const ChartLayout& layout, std::uint32_t v, int pa
 struct SeamBlend;
 struct TexelVisibility;
 
+/// Colour bleeding into one mipmap level (MeasureMipBleeding).
+struct MipBleedLevel {
+  int level = 0;             ///< 1: half resolution, 2: quarter, ...
+  std::size_t blocks = 0;    ///< (block, chart) pairs: blocks holding a texel inside a chart's face
+  double mean_step = 0;      ///< mean |box-filtered block - the chart's own texels' mean|, levels
+  double share_visible = 0;  ///< share of those whose step exceeds kVisibleBleed levels
+};
+
+/// A colour step (largest of R, G, B; 8-bit levels) counted as visible bleeding.
+inline constexpr double kVisibleBleed = 8.0;
+
 /// Counts from BakeAtlas with per-texel visibility.
 struct BakeStats {
   std::size_t texels = 0;         ///< texels baked from a view (inside faces and margins)
@@ -71,7 +82,20 @@ struct BakeStats {
   std::size_t partly_hidden = 0;  ///< seen by no view whole: the best partial sample
   std::size_t unseen = 0;         ///< seen by no view at all: the chart view's plain sample
   std::size_t rejected_taps = 0;  ///< texels whose own-view sample dropped a tap (depth step)
+  /// Levels 1..mip_levels of MeasureMipBleeding on the baked atlas (set mip_levels to ask).
+  int mip_levels = 0;
+  std::vector<MipBleedLevel> mip_bleeding;
 };
+
+/// What mipmapping does to the charts' colours: at level L every aligned 2^L x 2^L block is the
+/// mean of its texels (a box-filtered power-of-two mipmap); for each chart with a texel inside
+/// one of its faces in the block (`texel_level` 3, as BakeAtlas marks them: 0 empty, 1 dilated,
+/// 2 margin, 3 inside), the block is compared with the mean of that chart's own texels in it
+/// (baked or dilated). The two are equal until blocks reach beyond the chart's filled padding
+/// into the neighbouring charts or the empty background: the step is their colour's share.
+std::vector<MipBleedLevel> MeasureMipBleeding(const ChartLayout& layout, const Image& atlas,
+                                              const std::vector<std::uint8_t>& texel_level,
+                                              int levels);
 
 /// Bakes the atlas: texels covered by a chart's faces (and one texel around them) get the
 /// bilinear sample of the chart's view plus the colour offset interpolated from the face's

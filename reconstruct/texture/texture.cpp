@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <tbb/parallel_for.h>
 
@@ -300,6 +301,7 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
 
   t0 = std::chrono::steady_clock::now();
   tex::BakeStats bake;
+  bake.mip_levels = 4;
   out.atlas = tex::BakeAtlas(layout, views, size, level.offsets, options.padding, progress,
                              options.seam_blending ? &blend : nullptr,
                              options.texel_visibility ? &visibility : nullptr, &bake);
@@ -311,6 +313,11 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
     fig["texels_unseen"] = bake.unseen;
     fig["texels_depth_step_taps"] = bake.rejected_taps;
   }
+  for (const tex::MipBleedLevel& m : bake.mip_bleeding) {
+    fig[fmt::format("mip{}_bleed_step", m.level)] = m.mean_step;
+    fig[fmt::format("mip{}_bleed_visible", m.level)] = m.share_visible;
+  }
+  fig["padding_texels"] = options.padding;
   fig["seam_step_atlas"] = tex::AtlasSeamStep(layout, adj, out.atlas, options.padding);
 
   // The output mesh: vertex copies per chart, UVs in the atlas, the input's vertex normals.
@@ -410,12 +417,15 @@ Json RunTexture(const fs::path& dense_dir, const TextureOptions& options, Progre
   fig["output"] = (dense_dir / "textured.glb").string();
   spdlog::info(
       "texture: {} faces ({} textured) from {} of {} views, {} charts, atlas {}x{} at {:.2f} mm "
-      "per texel; colour step across chart borders {:.1f} -> {:.1f} levels ({:.1f} in the atlas)",
+      "per texel; colour step across chart borders {:.1f} -> {:.1f} levels ({:.1f} in the atlas); "
+      "mipmap blocks bleeding visibly at levels 1-4: {:.2f} / {:.2f} / {:.2f} / {:.2f} %",
       fig["faces"].get<std::size_t>(), fig["textured_faces"].get<std::size_t>(),
       fig["views_used"].get<std::size_t>(), views.size(), fig["charts"].get<std::size_t>(),
       fig["atlas_width"].get<int>(), fig["atlas_height"].get<int>(),
       fig["texel_size_mm"].get<double>(), fig["seam_step_before"].get<double>(),
-      fig["seam_step_after"].get<double>(), fig["seam_step_atlas"].get<double>());
+      fig["seam_step_after"].get<double>(), fig["seam_step_atlas"].get<double>(),
+      100 * fig.value("mip1_bleed_visible", 0.0), 100 * fig.value("mip2_bleed_visible", 0.0),
+      100 * fig.value("mip3_bleed_visible", 0.0), 100 * fig.value("mip4_bleed_visible", 0.0));
   return fig;
 }
 
@@ -431,6 +441,7 @@ StageDef TextureStage(const TextureOptions& options) {
       {"exclude_outlier_views", options.exclude_outlier_views},
       {"texel_visibility", options.texel_visibility},
       {"seam_blend_texels", options.seam_blend_texels},
+      {"padding_texels", options.padding},
       {"atlas_format", options.atlas_format},
       {"method",
        "gmi data term, potts loopy bp, charts, shelf atlas, global seam levelling, "

@@ -26,6 +26,7 @@ struct TextureArgs {
   bool no_blending = false;
   bool exclude_outliers = false;
   bool no_texel_visibility = false;
+  int padding = 4;
   std::string format = "jpeg";
   RunOptions run;
   bool json = false;
@@ -52,6 +53,14 @@ void Print(const Json& f, bool json) {
       "across chart borders)\n",
       f.value("seam_step_before", 0.0), f.value("seam_step_after", 0.0),
       f.value("seam_step_atlas", 0.0));
+  if (f.contains("mip1_bleed_visible")) {
+    std::printf(
+        "  mipmaps         %.2f / %.2f / %.2f / %.2f %% of blocks bleed visibly at levels 1-4 "
+        "(padding %d texels)\n",
+        100 * f.value("mip1_bleed_visible", 0.0), 100 * f.value("mip2_bleed_visible", 0.0),
+        100 * f.value("mip3_bleed_visible", 0.0), 100 * f.value("mip4_bleed_visible", 0.0),
+        f.value("padding_texels", 0));
+  }
   std::printf("  time            %.1f s (+ %.1f s reading, %.1f s writing), peak memory %.0f MB\n",
               f.value("seconds", 0.0), f.value("seconds_load", 0.0), f.value("seconds_write", 0.0),
               f.value("peak_memory_mb", 0.0));
@@ -71,6 +80,7 @@ int RunTextureCommand(TextureArgs& a) {
   options.exclude_outlier_views = a.exclude_outliers;
   options.texel_visibility = !a.no_texel_visibility;
   options.atlas_format = a.format;
+  options.padding = a.padding;
   options.Check();
   Workspace ws = Workspace::Open(root, /*create=*/false);
   const std::vector<StageDef> stages = {reconstruct::TextureStage(options)};
@@ -115,6 +125,11 @@ CommandSpec TextureCommand() {
             sub.add_flag("--no-texel-visibility", a->no_texel_visibility,
                          "Bake each chart from its view without the per-texel depth test (a "
                          "texel hidden in that view keeps the occluder's colour)");
+            sub.add_option("--padding", a->padding,
+                           "Texels of border around each chart, filled by dilation: each "
+                           "doubling keeps one more mipmap level free of the neighbours' colours")
+                ->check(CLI::Range(1, 64))
+                ->capture_default_str();
             sub.add_option("--atlas-format", a->format, "Atlas image: jpeg or png")
                 ->check(CLI::IsMember({"jpeg", "png"}))
                 ->capture_default_str();
