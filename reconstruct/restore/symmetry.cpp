@@ -229,6 +229,12 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<std::size_t> pick(0, few.size() - 1);
   const double cos_max_tilt = std::cos(30.0 * std::numbers::pi / 180.0);
+  // Share of the subsample within the band of the plane n . p + offset = 0.
+  auto fraction_on = [&](const Vector3d& n, double offset) {
+    std::size_t inliers = 0;
+    for (const auto& p : few) inliers += std::abs(n.dot(p) + offset) <= 2.0 * d;
+    return double(inliers) / double(few.size());
+  };
   for (int iteration = 0; iteration < 400; ++iteration) {
     const Vector3d& a = few[pick(rng)];
     Vector3d n = (few[pick(rng)] - a).cross(few[pick(rng)] - a);
@@ -237,9 +243,7 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
     if (n.z() < 0) n = -n;
     if (n.z() < cos_max_tilt) continue;
     const double offset = -n.dot(a);
-    std::size_t inliers = 0;
-    for (const auto& p : few) inliers += std::abs(n.dot(p) + offset) <= 2.0 * d;
-    const double fraction = double(inliers) / double(few.size());
+    const double fraction = fraction_on(n, offset);
     if (fraction > best.fraction) best = {n, offset, fraction};
   }
   if (best.fraction == 0) return best;
@@ -262,9 +266,7 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
     if (n.z() < 0) n = -n;
     if (n.z() < cos_max_tilt) break;
     const double offset = -n.dot(centroid);
-    std::size_t inliers = 0;
-    for (const auto& p : few) inliers += std::abs(n.dot(p) + offset) <= 2.0 * d;
-    const double fraction = double(inliers) / double(few.size());
+    const double fraction = fraction_on(n, offset);
     if (fraction < 0.95 * best.fraction) break;  // the refit left the ground: keep the fit
     best = {n, offset, fraction};
   }
