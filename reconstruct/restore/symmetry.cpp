@@ -294,18 +294,35 @@ double BestOrderScore(const TriangleBvh& bvh, const std::vector<Vector3d>& few,
 // footprint of the samples for the point about which some rotation order scores best, then
 // refine the grid around it. Orders from 3 on: a half turn of a partial capture lands in what
 // was not seen.
+// ICP's refinement of an axis is judged by the inlier fraction at the inlier distance, which is
+// coarse: a 0.3-degree tilt of a 28 m pagoda's axis (14 cm at the top) moves it by a few
+// thousandths either way. A refinement that loses no more than this is kept (it was drift that
+// cost 0.1 and more on partial captures).
+constexpr double kRefineTolerance = 0.005;
+
 Vector3d SearchAxisPoint(const TriangleBvh& bvh, const std::vector<Vector3d>& samples,
                          const Vector3d& axis, int min_order, int max_order, double d) {
   const auto [e1, e2] = Frame(axis);
   const std::vector<Vector3d> few = Subsample(samples, 500);
   const std::vector<Vector3d> coverage = Subsample(samples, 2000);
-  double lo1 = std::numeric_limits<double>::max(), hi1 = -lo1, lo2 = lo1, hi2 = -lo1, h = 0;
+  // The footprint between the 2nd and 98th percentiles: a few stray pieces of ground far out
+  // would otherwise stretch the grid beyond the building's size.
+  std::vector<double> c1, c2;
+  double h = 0;
   for (const auto& p : samples) {
-    lo1 = std::min(lo1, p.dot(e1)), hi1 = std::max(hi1, p.dot(e1));
-    lo2 = std::min(lo2, p.dot(e2)), hi2 = std::max(hi2, p.dot(e2));
+    c1.push_back(p.dot(e1));
+    c2.push_back(p.dot(e2));
     h += p.dot(axis);
   }
   h /= double(std::max<std::size_t>(samples.size(), 1));
+  auto percentile = [](std::vector<double>& v, double q) {
+    if (v.empty()) return 0.0;
+    auto it = v.begin() + std::ptrdiff_t(q * double(v.size() - 1));
+    std::nth_element(v.begin(), it, v.end());
+    return *it;
+  };
+  const double lo1 = percentile(c1, 0.02), hi1 = percentile(c1, 0.98);
+  const double lo2 = percentile(c2, 0.02), hi2 = percentile(c2, 0.98);
   const double size = std::max(hi1 - lo1, hi2 - lo2);
   constexpr int kGrid = 13;
   double step = 1.5 * size / (kGrid - 1);
@@ -398,8 +415,19 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   const double d = sym.inlier_distance;
 
   std::vector<Vector3d> samples;
-  for (const Vec3f& p : SampleSurface(mesh, options.samples, options.seed)) {
+  std::vector<std::uint32_t> sample_faces;
+  for (const Vec3f& p : SampleSurface(mesh, options.samples, options.seed, &sample_faces)) {
     samples.push_back(p.cast<double>());
+  }
+  // The unit normal of each sample's face (zero for a degenerate face).
+  std::vector<Vector3d> normals;
+  normals.reserve(samples.size());
+  for (const std::uint32_t f : sample_faces) {
+    const auto& face = mesh.faces[f];
+    const Vector3d a = mesh.vertices[face[0]].cast<double>();
+    const Vector3d n = (mesh.vertices[face[1]].cast<double>() - a)
+                           .cross(mesh.vertices[face[2]].cast<double>() - a);
+    normals.push_back(n.norm() > 0 ? Vector3d(n.normalized()) : Vector3d::Zero());
   }
   // A reconstruction usually stands on a patch of ground whose irregular outline tilts the
   // principal axes, moves the centroid off the building's axis and dilutes every score: when a
@@ -408,10 +436,38 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   const GroundPlane ground = FindGroundPlane(samples, d, options.seed);
   std::optional<Vector3d> ground_axis;
   if (ground.fraction >= options.ground_min_fraction) {
-    std::vector<Vector3d> above;
+    // A reconstructed ground is not flat: away from the building it bulges and curls (grazing
+    // views, the mesher's closure) a few bands above the plane, and a rotation about the
+    // plane's normal maps that remnant onto itself about almost any point, which outscores the
+    // building. Near-horizontal surface in the lowest tenth of the height above the ground is
+    // therefore left out too (a platform's top goes with it; its walls stay).
+    std::vector<double> heights;
     for (const auto& p : samples) {
-      if (ground.normal.dot(p) + ground.offset > 2.0 * d) above.push_back(p);
+      const double h = ground.normal.dot(p) + ground.offset;
+      if (h > 2.0 * d) heights.push_back(h);
     }
+    double low = 2.0 * d;
+    if (!heights.empty()) {
+      auto top = heights.begin() + std::ptrdiff_t(0.98 * double(heights.size() - 1));
+      std::nth_element(heights.begin(), top, heights.end());
+      low = std::max(low, 0.1 * *top);
+    }
+    const double cos_flat = std::cos(30.0 * std::numbers::pi / 180.0);
+    std::vector<Vector3d> above, above_normals;
+    std::size_t remnant = 0;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      const Vector3d& p = samples[i];
+      const double h = ground.normal.dot(p) + ground.offset;
+      if (h <= 2.0 * d) continue;
+      if (h < low && std::abs(normals[i].dot(ground.normal)) >= cos_flat) {
+        ++remnant;
+        continue;
+      }
+      above.push_back(p);
+      above_normals.push_back(normals[i]);
+    }
+    spdlog::debug("symmetry: {} near-horizontal samples less than {:.3g} above the ground left out",
+                  remnant, low);
     if (above.size() >= 1000) {
       spdlog::info("symmetry: left out a ground plane holding {:.0f} % of the surface",
                    100 * ground.fraction);
@@ -419,10 +475,24 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       sym.ground_plane =
           Eigen::Vector4d(ground.normal.x(), ground.normal.y(), ground.normal.z(), ground.offset);
       samples = std::move(above);
+      normals = std::move(above_normals);
       ground_axis = ground.normal;
     }
   }
   const std::vector<Vector3d> search = Subsample(samples, 4000);
+  // Surface facing along a rotation axis (floors, a platform's top, what is left of an uneven
+  // ground for an upright axis) maps onto itself under every rotation about it and every
+  // mirror through it: it raises all orders' scores alike and blurs which order fits. Rotations
+  // and mirrors are scored on the samples facing sideways (normal more than 30 degrees off the
+  // axis), unless too few do.
+  const double cos_along = std::cos(30.0 * std::numbers::pi / 180.0);
+  auto facing_sideways = [&](const Vector3d& axis) {
+    std::vector<Vector3d> out;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (std::abs(normals[i].dot(axis)) < cos_along) out.push_back(samples[i]);
+    }
+    return out.size() < 1000 ? search : Subsample(out, 4000);
+  };
 
   // Principal axes of the samples.
   Vector3d centroid = Vector3d::Zero();
@@ -456,8 +526,18 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   if (ground_axis) axes.push_back(*ground_axis);  // buildings stand upright on the ground
   std::optional<Vector3d> searched_point;
   if (ground_axis) {
+    // Surface facing up or down (ground, floors, a platform's top) maps onto itself under a
+    // rotation about the ground's normal through almost any point: it cannot tell where the
+    // axis is, and a wide, uneven ground outweighs the building. The search for the axis's
+    // point looks at what faces sideways (walls, columns, roofs).
+    const double cos_flat = std::cos(30.0 * std::numbers::pi / 180.0);
+    std::vector<Vector3d> sideways;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+      if (std::abs(normals[i].dot(*ground_axis)) < cos_flat) sideways.push_back(samples[i]);
+    }
+    if (sideways.size() < 1000) sideways = samples;
     searched_point =
-        SearchAxisPoint(bvh, samples, *ground_axis, options.min_order, options.max_order, d);
+        SearchAxisPoint(bvh, sideways, *ground_axis, options.min_order, options.max_order, d);
   }
   for (std::size_t a = 0; a < axes.size(); ++a) {
     Vector3d axis = axes[a];
@@ -468,12 +548,13 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
     if (searched_point && a == 3) points.push_back(*searched_point);
     for (const Vector3d& point : points) {
       Hypothesis h{point, axis, {}, 1, 0};
-      const Sectors sectors = AzimuthSectors(search, point, axis);
+      const std::vector<Vector3d> scored = facing_sideways(axis);
+      const Sectors sectors = AzimuthSectors(scored, point, axis);
       for (int n = options.min_order; n <= options.max_order; ++n) {
         CheckInterrupted();
         const Eigen::Isometry3d r = RotationAbout(point, axis, 2.0 * std::numbers::pi / n);
         const Score s = ScoreMap(
-            bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sectors);
+            bvh, scored, [&](const Vector3d& p) { return r * p; }, d, &sectors);
         h.scores.push_back({n, s.inlier_fraction, s.judged});
         if (progress) progress->Advance();
       }
@@ -483,17 +564,17 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
         return x.inlier_fraction < y.inlier_fraction;
       });
       // ICP on a partial or noisy capture can also drift: the refinement is kept only when
-      // it does not lower the best score.
+      // it does not lower the best score by more than the scores' noise.
       Vector3d refined_point = h.point, refined_axis = h.axis;
       if (top->inlier_fraction >= 0.5 * options.min_inlier_fraction &&
           RefineAxis(bvh, Subsample(samples, 5000), top->order, d, refined_point, refined_axis)) {
-        const Sectors refined_sectors = AzimuthSectors(search, refined_point, refined_axis);
+        const Sectors refined_sectors = AzimuthSectors(scored, refined_point, refined_axis);
         std::vector<OrderScore> refined_scores = h.scores;
         for (auto& o : refined_scores) {
           const Eigen::Isometry3d rr =
               RotationAbout(refined_point, refined_axis, 2.0 * std::numbers::pi / o.order);
           const Score rs = ScoreMap(
-              bvh, search, [&](const Vector3d& p) { return rr * p; }, d, &refined_sectors);
+              bvh, scored, [&](const Vector3d& p) { return rr * p; }, d, &refined_sectors);
           o.inlier_fraction = rs.inlier_fraction;
           o.judged = rs.judged;
         }
@@ -502,20 +583,23 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
           for (const auto& o : v) b = std::max(b, o.inlier_fraction);
           return b;
         };
-        if (best_of(refined_scores) >= best_of(h.scores)) {
+        if (best_of(refined_scores) >= best_of(h.scores) - kRefineTolerance) {
           h.point = refined_point;
           h.axis = refined_axis;
           h.scores = std::move(refined_scores);
         }
       }
       h.order = ChooseOrder(h.scores, options.order_tolerance, options.min_inlier_fraction);
-      spdlog::debug("symmetry: axis ({:.3f} {:.3f} {:.3f}): order {}, scores {}", axis.x(),
-                    axis.y(), axis.z(), h.order, [&] {
-                      std::string t;
-                      for (const auto& s : h.scores)
-                        t += fmt::format(" {}:{:.3f}", s.order, s.inlier_fraction);
-                      return t;
-                    }());
+      spdlog::debug(
+          "symmetry: axis ({:.3f} {:.3f} {:.3f}) through ({:.3f} {:.3f} {:.3f}), refined "
+          "({:.3f} {:.3f} {:.3f}) through ({:.3f} {:.3f} {:.3f}): order {}, scores {}",
+          axis.x(), axis.y(), axis.z(), point.x(), point.y(), point.z(), h.axis.x(), h.axis.y(),
+          h.axis.z(), h.point.x(), h.point.y(), h.point.z(), h.order, [&] {
+            std::string t;
+            for (const auto& s : h.scores)
+              t += fmt::format(" {}:{:.3f}", s.order, s.inlier_fraction);
+            return t;
+          }());
       for (const auto& s : h.scores) {
         if (s.order == h.order) h.score = s.inlier_fraction;
       }
@@ -537,11 +621,12 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
     }
     const Sectors sectors = AzimuthSectors(search, sym.axis_point, sym.axis_direction);
     sym.sectors_covered = sectors.covered;
+    const std::vector<Vector3d> scored = facing_sideways(sym.axis_direction);
     for (int n = options.min_order; n <= options.max_order; ++n) {
       const Eigen::Isometry3d r =
           RotationAbout(sym.axis_point, sym.axis_direction, 2.0 * std::numbers::pi / n);
       const Score s = ScoreMap(
-          bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sectors);
+          bvh, scored, [&](const Vector3d& p) { return r * p; }, d, &sectors);
       sym.order_scores.push_back({n, s.inlier_fraction, s.judged});
       best_any = std::max(best_any, s.inlier_fraction);
     }
@@ -559,18 +644,19 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   sym.axis_point = best.point;
   sym.axis_direction = best.axis;
   {
-    // Kept only when it does not lower the chosen order's score (ICP may drift on a partial
-    // capture).
+    // Kept only when it does not lower the chosen order's score by more than its noise (ICP
+    // may drift on a partial capture).
     Vector3d point = sym.axis_point, axis = sym.axis_direction;
     if (RefineAxis(bvh, Subsample(samples, 20'000), sym.order, d, point, axis)) {
+      const std::vector<Vector3d> scored = facing_sideways(sym.axis_direction);
       auto score = [&](const Vector3d& c, const Vector3d& u) {
-        const Sectors sec = AzimuthSectors(search, c, u);
+        const Sectors sec = AzimuthSectors(scored, c, u);
         const Eigen::Isometry3d r = RotationAbout(c, u, 2.0 * std::numbers::pi / sym.order);
         return ScoreMap(
-                   bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sec)
+                   bvh, scored, [&](const Vector3d& p) { return r * p; }, d, &sec)
             .inlier_fraction;
       };
-      if (score(point, axis) >= score(sym.axis_point, sym.axis_direction)) {
+      if (score(point, axis) >= score(sym.axis_point, sym.axis_direction) - kRefineTolerance) {
         sym.axis_point = point;
         sym.axis_direction = axis;
       }
@@ -585,18 +671,19 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       bvh, samples, [&](const Vector3d& p) { return r1 * p; }, d, &sectors);
   sym.inlier_fraction = full.inlier_fraction;
   sym.residual_rms = full.rms;
+  const std::vector<Vector3d> scored = facing_sideways(sym.axis_direction);
   for (int n = options.min_order; n <= options.max_order; ++n) {
     const Eigen::Isometry3d r =
         RotationAbout(sym.axis_point, sym.axis_direction, 2.0 * std::numbers::pi / n);
     const Score s = ScoreMap(
-        bvh, search, [&](const Vector3d& p) { return r * p; }, d, &sectors);
+        bvh, scored, [&](const Vector3d& p) { return r * p; }, d, &sectors);
     sym.order_scores.push_back({n, s.inlier_fraction, s.judged});
   }
 
   if (options.detect_mirrors) {
     CheckInterrupted();
     const auto [e1, e2] = Frame(sym.axis_direction);
-    const std::vector<Vector3d> few = Subsample(samples, 1000);
+    const std::vector<Vector3d> few = Subsample(scored, 1000);
     auto mirror_score = [&](double phi, const std::vector<Vector3d>& pts) {
       const Vector3d normal = std::cos(phi) * e1 + std::sin(phi) * e2;
       const Eigen::Isometry3d m = Reflection(sym.axis_point, normal);
@@ -612,11 +699,18 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       if (progress) progress->Advance();
     }
     if (progress) progress->End();
+    // An n-fold building has n mirror planes 180/n degrees apart; a nearly round one (roofs,
+    // platforms) scores well at every angle, with small bumps between the true planes. A peak
+    // must be the best within (almost) half that spacing either side (at least 3 degrees).
+    const int window = std::max(3, kSteps / (2 * sym.order) - 1);
     for (int i = 0; i < kSteps; ++i) {
-      const double prev = scores[(i + kSteps - 1) % kSteps], next = scores[(i + 1) % kSteps];
-      if (scores[i] < options.min_inlier_fraction || scores[i] < prev || scores[i] <= next) {
-        continue;
+      if (scores[i] < options.min_inlier_fraction) continue;
+      bool peak = true;
+      for (int j = 1; j <= window && peak; ++j) {
+        peak =
+            scores[i] >= scores[(i + kSteps - j) % kSteps] && scores[i] > scores[(i + j) % kSteps];
       }
+      if (!peak) continue;
       // Refine in 0.05-degree steps around the peak.
       double best_phi = std::numbers::pi * i / kSteps, best_score = scores[i];
       for (int j = -5; j <= 5; ++j) {
@@ -630,7 +724,7 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       const Eigen::Isometry3d m = Reflection(plane.point, plane.normal);
       plane.inlier_fraction =
           ScoreMap(
-              bvh, search, [&](const Vector3d& p) { return m * p; }, d, &sectors)
+              bvh, scored, [&](const Vector3d& p) { return m * p; }, d, &sectors)
               .inlier_fraction;
       if (plane.inlier_fraction >= options.min_inlier_fraction) sym.mirrors.push_back(plane);
     }
