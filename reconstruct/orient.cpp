@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <numbers>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -231,14 +232,45 @@ OrientResult ComputeOrientation(const SparseModel& model, const std::vector<Inge
 
   // 3. Up from the cameras, origin at the building's foot.
   Eigen::Vector3d up_sum = Eigen::Vector3d::Zero();
+  Eigen::Matrix3d right_scatter = Eigen::Matrix3d::Zero();
   for (const auto& [id, image] : model.images) {
     // Image rows grow downwards: the camera's -y axis is "up" in the photograph.
     up_sum += image.cam_from_world.rotation.conjugate() * Eigen::Vector3d(0, -1, 0);
+    const Eigen::Vector3d right =
+        image.cam_from_world.rotation.conjugate() * Eigen::Vector3d::UnitX();
+    right_scatter += right * right.transpose();
   }
   MUTA_CHECK(up_sum.norm() > 1e-6 * double(model.images.size()))
       << "cannot tell up from the cameras (their up vectors cancel out)";
-  const Eigen::Vector3d up = up_sum.normalized();
+  const Eigen::Vector3d mean_up = up_sum.normalized();
   const double agreement = up_sum.norm() / double(model.images.size());
+  // Photographs are taken level but often pitched: a camera looking down at a building has its
+  // up vector leaning towards the building, and on a capture along one side those leanings do
+  // not cancel (the demo's arc: 10 degrees). Its right axis stays horizontal whatever the pitch,
+  // so when the cameras' right axes span the horizontal plane (cameras facing at least about
+  // 45 degrees apart), up is the direction most nearly perpendicular to all of them (the
+  // scatter's smallest eigenvector), signed by the mean up vector. A result far from the mean
+  // up vector (rolled or portrait photographs) falls back to the mean.
+  const Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(right_scatter);
+  const Eigen::Vector3d lambda = eig.eigenvalues();  // ascending
+  Eigen::Vector3d up = mean_up;
+  std::string up_method = "mean up vector";
+  if (lambda(1) >= 0.05 * lambda(2) && lambda(0) <= 0.2 * lambda(1)) {
+    Eigen::Vector3d level = eig.eigenvectors().col(0).normalized();
+    if (level.dot(mean_up) < 0) level = -level;
+    if (level.dot(mean_up) >= std::cos(30.0 * std::numbers::pi / 180.0)) {
+      up = level;
+      up_method = "level right axes";
+    } else {
+      spdlog::warn(
+          "orient: the cameras' right axes point to an up {:.0f} degrees from their mean up "
+          "vector (rolled photographs?); using the mean up vector",
+          std::acos(std::clamp(level.dot(mean_up), -1.0, 1.0)) * 180 / std::numbers::pi);
+    }
+  }
+  result.figures["up_method"] = up_method;
+  result.figures["up_from_mean_deg"] =
+      std::acos(std::clamp(up.dot(mean_up), -1.0, 1.0)) * 180 / std::numbers::pi;
   Sim3d rotate;
   rotate.rotation = RotationBetween(up, Eigen::Vector3d::UnitZ());
   std::vector<double> xs, ys, zs;

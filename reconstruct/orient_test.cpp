@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <numbers>
 
 #include "core/colmap_model.h"
 #include "core/error.h"
@@ -80,6 +81,45 @@ TEST_CASE("Orient stands an unscaled model upright from its cameras", "[unit][or
   double min_z = 1e9;
   for (const auto& [id, p] : model.points) min_z = std::min(min_z, p.xyz.z());
   CHECK(std::abs(min_z) < 0.25 * scramble.scale);
+}
+
+TEST_CASE("Orient stands a one-sided capture upright though its cameras look down",
+          "[unit][orient]") {
+  // Seven level cameras along a 120-degree arc, 8 m up, looking down at the foot of the tower:
+  // their up vectors all lean towards it (the mean up vector is off by about 20 degrees here),
+  // their right axes stay horizontal.
+  SparseModel truth = RingModel();
+  truth.images.clear();
+  for (int i = 0; i < 7; ++i) {
+    const double a = (-60.0 + 20.0 * i) * std::numbers::pi / 180;
+    SparseImage image;
+    image.id = std::uint32_t(i + 1);
+    image.name = "arc" + std::to_string(i) + ".jpg";
+    image.camera_id = 1;
+    image.cam_from_world =
+        LookAt({12 * std::cos(a), 12 * std::sin(a), 8}, {0, 0, 1}, Eigen::Vector3d::UnitZ());
+    truth.images[image.id] = image;
+  }
+  SparseModel model = truth;
+  const Sim3d scramble = Scramble();
+  TransformModel(scramble, model);
+  const OrientResult r = ComputeOrientation(model, Manifest(model), OrientOptions{});
+  CHECK(r.up_source == "cameras");
+  CHECK(r.figures["up_method"] == "level right axes");
+  CHECK(r.figures["up_from_mean_deg"].get<double>() > 10);
+  const Eigen::Vector3d up =
+      r.new_from_sfm.rotation * (scramble.rotation * Eigen::Vector3d::UnitZ());
+  CHECK(up.z() == Approx(1.0).margin(1e-9));
+
+  // Cameras all facing one way: their right axes are (nearly) parallel and say nothing about
+  // the forward lean, so the mean up vector is used.
+  for (auto& [id, image] : truth.images) {
+    const double a = (-3.0 + id) * std::numbers::pi / 180;
+    image.cam_from_world =
+        LookAt({12 * std::cos(a), 12 * std::sin(a), 8}, {0, 0, 1}, Eigen::Vector3d::UnitZ());
+  }
+  const OrientResult narrow = ComputeOrientation(truth, Manifest(truth), OrientOptions{});
+  CHECK(narrow.figures["up_method"] == "mean up vector");
 }
 
 TEST_CASE("Orient scales from a scale bar marked in the photographs", "[unit][orient]") {

@@ -66,6 +66,10 @@ void DamageOptions::Check() const {
   MUTA_CHECK(max_samples >= 1000) << "DamageOptions.max_samples must be at least 1000";
   MUTA_CHECK(outer_loop_extent > 0 && outer_loop_extent <= 1)
       << "DamageOptions.outer_loop_extent must be in (0, 1]";
+  MUTA_CHECK(ground_loop_fraction > 0 && ground_loop_fraction <= 1)
+      << "DamageOptions.ground_loop_fraction must be in (0, 1]";
+  MUTA_CHECK(ground_loop_height >= 0 && ground_loop_height < 1)
+      << "DamageOptions.ground_loop_height must be in [0, 1)";
   MUTA_CHECK(!gap_distance || *gap_distance > 0) << "DamageOptions.gap_distance must be positive";
   MUTA_CHECK(min_support > 0 && min_support <= 1) << "DamageOptions.min_support must be in (0, 1]";
   MUTA_CHECK(!min_region_area || *min_region_area >= 0)
@@ -188,6 +192,17 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
   }
   std::optional<PointIndex> boundary_index;
   if (!boundary_points.empty()) boundary_index.emplace(boundary_points);
+  // Height above the ground plane (when one was found) below which a loop runs along the
+  // ground: a share of the mesh's height above it, and no less than the plane's band.
+  std::optional<double> ground_low;
+  if (sym.ground_plane) {
+    double top = 0;
+    for (const Vec3f& v : mesh.vertices) {
+      top =
+          std::max(top, sym.ground_plane->head<3>().dot(v.cast<double>()) + sym.ground_plane->w());
+    }
+    ground_low = std::max(2.0 * sym.inlier_distance, options.ground_loop_height * top);
+  }
   if (progress) progress->Begin("damage: boundary loops", loops.size(), "loops");
   for (std::size_t i = 0; i < loops.size(); ++i) {
     Hole hole;
@@ -208,6 +223,19 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
       }
       hole.regular_fraction = total ? double(on) / double(total) : 0.0;
       hole.regular = hole.regular_fraction >= options.regular_loop_fraction;
+    }
+    if (ground_low) {
+      std::size_t low = 0;
+      const auto& v = hole.loop.vertices;
+      for (std::size_t j = 0; j < v.size(); ++j) {
+        const Vector3d mid = 0.5 * (mesh.vertices[v[j]].cast<double>() +
+                                    mesh.vertices[v[(j + 1) % v.size()]].cast<double>());
+        low += sym.OnOrBelowGround(mid, *ground_low);
+      }
+      if (!v.empty() && double(low) >= options.ground_loop_fraction * double(v.size())) {
+        hole.ground = true;
+        hole.regular = true;
+      }
     }
     const Eigen::Vector3f loop_size = hole.loop.box.Size(), mesh_size = box.Size();
     if (loop_size.x() >= options.outer_loop_extent * mesh_size.x() &&
@@ -409,23 +437,26 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
                        {"rotation_votes", r.rotation_votes}});
   }
   std::size_t regular = damage.holes.size() - damage.NumHolesToFill();
-  return {{"format", "muta.restore.damage"},
-          {"version", 1},
-          {"input", input_name},
-          {"diagonal_m", damage.diagonal},
-          {"sample_spacing_m", damage.spacing},
-          {"gap_distance_m", damage.gap_distance},
-          {"samples", damage.samples},
-          {"symmetry", ToJson(damage.symmetry)},
-          {"boundary_loops", damage.holes.size()},
-          {"regular_boundary_loops", regular},
-          {"outer_boundary_loops", std::count_if(damage.holes.begin(), damage.holes.end(),
-                                                 [](const Hole& h) { return h.outer; })},
-          {"holes", holes},
-          {"regions", regions},
-          {"weak_support", ToJson(damage.weak)},
-          {"damage_found", !damage.Empty()},
-          {"seconds", damage.seconds}};
+  return {
+      {"format", "muta.restore.damage"},
+      {"version", 1},
+      {"input", input_name},
+      {"diagonal_m", damage.diagonal},
+      {"sample_spacing_m", damage.spacing},
+      {"gap_distance_m", damage.gap_distance},
+      {"samples", damage.samples},
+      {"symmetry", ToJson(damage.symmetry)},
+      {"boundary_loops", damage.holes.size()},
+      {"regular_boundary_loops", regular},
+      {"outer_boundary_loops", std::count_if(damage.holes.begin(), damage.holes.end(),
+                                             [](const Hole& h) { return h.outer; })},
+      {"ground_boundary_loops", std::count_if(damage.holes.begin(), damage.holes.end(),
+                                              [](const Hole& h) { return h.ground && !h.outer; })},
+      {"holes", holes},
+      {"regions", regions},
+      {"weak_support", ToJson(damage.weak)},
+      {"damage_found", !damage.Empty()},
+      {"seconds", damage.seconds}};
 }
 
 }  // namespace muta::restore

@@ -60,6 +60,11 @@ struct DamageOptions {
   /// the outer border of the captured area (the rim of the ground around a reconstructed
   /// building), not a hole.
   double outer_loop_extent = 0.8;
+  /// When a ground plane was found: a loop with at least this share of its edges lower than
+  /// `ground_loop_height` x the mesh's height above the plane (or 2 inlier distances, if more)
+  /// is a gap in the captured ground, not a hole in the building.
+  double ground_loop_fraction = 0.7;
+  double ground_loop_height = 0.05;
   /// The fused cloud the mesh was made from (a workspace's dense/fused.ply + .vis), not owned;
   /// when given, weakly supported regions are reported too.
   const FusedSupport* fused = nullptr;
@@ -73,6 +78,9 @@ struct Hole {
   bool regular = false;  ///< not a hole to fill: by design (its rotated copies are
                          ///< boundaries too) or the capture's outer border (`outer`)
   bool outer = false;    ///< spans the mesh's horizontal footprint: the edge of the captured area
+  /// Runs (mostly) along the ground around the building: ground the photographs did not
+  /// cover, not damage to the building (left open, like `outer`).
+  bool ground = false;
   double regular_fraction = 0;  ///< share of rotated edge midpoints on boundaries
   std::optional<int> region;    ///< the missing region it borders, if any
 };

@@ -221,6 +221,49 @@ TEST_CASE("a partial capture on a ground that rises away from it: the axis is th
   CHECK(off.norm() < 2 * s.inlier_distance);
 }
 
+TEST_CASE("a gap in the ground around the building is not a hole in it", "[unit]") {
+  // The pavilion without one column on a 30 m square of flat ground with a 2 m x 2 m patch
+  // 10 m out that the photographs did not cover: its border is a boundary loop on the
+  // ground, to be left open (inventing ground is no restoration), the column is still missing.
+  Mesh m = WithoutFaces(Pavilion(), ColumnStart(3), kColumnFaces);
+  for (int i = 0; i < 60; ++i) {
+    for (int j = 0; j < 60; ++j) {
+      const double x = -15 + 0.5 * i, y = -15 + 0.5 * j;
+      if (std::hypot(x + 0.25, y + 0.25) < 5.2) continue;  // under the platform
+      if (x >= 9 && x < 11 && y >= -1 && y < 1) continue;  // not photographed
+      Quad(m, {x, y, 0}, {x + 0.5, y, 0}, {x + 0.5, y + 0.5, 0}, {x, y + 0.5, 0});
+    }
+  }
+  m.ComputeVertexNormals();
+  const TriangleBvh bvh(m);
+  Progress progress(ProgressStyle::kQuiet);
+  const Damage damage = DetectDamage(m, bvh, DamageOptions{}, &progress);
+  REQUIRE(damage.symmetry.found);
+  REQUIRE(damage.symmetry.ground_plane);
+  int ground_loops = 0;
+  for (const Hole& h : damage.holes) {
+    const Eigen::Vector3f c = h.loop.box.Center();
+    if (std::abs(c.x() - 10) < 0.5 && std::abs(c.y()) < 0.5 && c.z() < 0.1) {
+      ++ground_loops;
+      CHECK(h.ground);
+      CHECK(h.regular);
+    } else if (c.z() > 0.6) {
+      CHECK_FALSE(h.ground);  // the pavilion's own loops are never ground
+    }
+  }
+  CHECK(ground_loops == 1);
+  // The missing column is still found, at its place (r 4, 135 degrees).
+  bool column = false;
+  for (const MissingRegion& r : damage.regions) {
+    const Eigen::Vector3f c = r.box.Center();
+    column = column || (c.head<2>() - Eigen::Vector2f(-2.83f, 2.83f)).norm() < 0.5f;
+  }
+  CHECK(column);
+  const Json json = ToJson(damage, "pavilion.ply");
+  // The gap, and the ground's inner edge where it meets the platform.
+  CHECK(json["ground_boundary_loops"] == 2);
+}
+
 TEST_CASE("a missing column is found, transferred from its counterpart, observed faces kept",
           "[unit]") {
   const Mesh intact = Pavilion();
