@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 #include <unordered_map>
 
@@ -145,6 +146,9 @@ CameraEvaluation EvaluateCameras(const SparseModel& gt, const SparseModel& model
   out.rotation_error_max_deg = Max(rotation_errors);
   out.position_error_median = Median(position_errors);
   out.rotation_error_median_deg = Median(rotation_errors);
+  const Eigen::Vector3d up = out.gt_from_model.rotation * Eigen::Vector3d::UnitZ();
+  out.up_error_deg =
+      std::acos(std::clamp(up.normalized().z(), -1.0, 1.0)) * 180.0 / std::numbers::pi;
   return out;
 }
 
@@ -212,6 +216,7 @@ Json ToJson(const CameraEvaluation& e) {
           {"position_error_max", e.position_error_max},
           {"rotation_error_median_deg", e.rotation_error_median_deg},
           {"rotation_error_max_deg", e.rotation_error_max_deg},
+          {"up_error_deg", e.up_error_deg},
           {"scale", e.scale},
           {"missing", e.missing}};
 }

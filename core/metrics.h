@@ -58,6 +58,9 @@ struct CameraEvaluation {
   double rotation_error_median_deg = 0;
   double rotation_error_max_deg = 0;
   double scale = 1;  ///< of gt_from_model
+  /// Angle between the model's +z, aligned into the ground truth's frame, and the ground
+  /// truth's +z: how far from upright the model stands when the ground truth is z-up.
+  double up_error_deg = 0;
   Sim3d gt_from_model;
   std::vector<std::string> missing;  ///< ground-truth image names not in the model
 };

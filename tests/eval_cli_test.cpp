@@ -93,8 +93,9 @@ TEST_CASE("muta eval cameras --json", "[unit][cli]") {
   SECTION("against itself") {
     const Json j = ParseStdout(RunMuta({"eval", "cameras", "--gt", (dir / "gt").string(), "--model",
                                         (dir / "gt").string(), "--json"}));
-    for (const char* key : {"registered", "total", "position_error_median", "position_error_max",
-                            "rotation_error_median_deg", "rotation_error_max_deg", "scale"}) {
+    for (const char* key :
+         {"registered", "total", "position_error_median", "position_error_max",
+          "rotation_error_median_deg", "rotation_error_max_deg", "up_error_deg", "scale"}) {
       INFO(key);
       CHECK(j.contains(key));
     }
@@ -102,6 +103,7 @@ TEST_CASE("muta eval cameras --json", "[unit][cli]") {
     CHECK(j["total"] == 12);
     CHECK(j["position_error_max"].get<double>() < 1e-9);
     CHECK(j["rotation_error_max_deg"].get<double>() < 1e-5);
+    CHECK(j["up_error_deg"].get<double>() < 1e-5);
     CHECK(j["scale"].get<double>() == Approx(1.0));
     CHECK(j["missing"].empty());
   }
@@ -112,6 +114,8 @@ TEST_CASE("muta eval cameras --json", "[unit][cli]") {
     CHECK(j["scale"].get<double>() == Approx(1 / 0.4).epsilon(1e-6));
     CHECK(j["position_error_max"].get<double>() < 1e-6);
     CHECK(j["rotation_error_max_deg"].get<double>() < 1e-4);
+    // The copy is turned by 0.7 rad about (1, 2, -0.5): its +z leans 39.1 degrees.
+    CHECK(j["up_error_deg"].get<double>() == Approx(39.1).margin(0.1));
   }
   SECTION("a text report without --json") {
     const auto r = RunMuta(

@@ -138,6 +138,8 @@ int RunCameras(const CameraEvalArgs& args) {
   }
   std::printf("rotation error  median %.4f  max %.4f  (degrees)\n", e.rotation_error_median_deg,
               e.rotation_error_max_deg);
+  std::printf("up error        %.2f  (degrees between the model's +z and the ground truth's)\n",
+              e.up_error_deg);
   std::printf("scale           %.6g  (model -> ground truth)\n", e.scale);
   if (!e.missing.empty()) {
     constexpr std::size_t kShown = 10;
