@@ -343,10 +343,19 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
     std::map<std::uint32_t, std::vector<std::uint32_t>> groups;
     for (std::size_t i = 0; i < cells.size(); ++i) groups[dsu.Find(std::uint32_t(i))].push_back(i);
     const double min_area = options.min_region_area.value_or(40.0 * spacing * spacing);
+    std::size_t ground_regions = 0;
     for (auto& [root, members] : groups) {
       MissingRegion region;
       region.area = double(members.size()) * spacing * spacing;
       if (region.area < min_area) continue;
+      // Entirely along the ground (the reconstructed ground bends up away from the building,
+      // above the plane's band): a gap between the captured pieces of ground, not damage.
+      if (ground_low && std::all_of(members.begin(), members.end(), [&](std::uint32_t m) {
+            return sym.OnOrBelowGround(cells[m].point, *ground_low);
+          })) {
+        ++ground_regions;
+        continue;
+      }
       region.rotation_votes.assign(n, 0);
       double support = 0, votes_total = 0;
       for (const auto m : members) {
@@ -369,6 +378,10 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
       }
       region.source_rotation = best_k;
       damage.regions.push_back(std::move(region));
+    }
+    if (ground_regions > 0) {
+      spdlog::info("damage: {} candidate regions along the ground left out (not the building's)",
+                   ground_regions);
     }
     std::sort(damage.regions.begin(), damage.regions.end(),
               [](const MissingRegion& a, const MissingRegion& b) { return a.area > b.area; });
