@@ -16,6 +16,17 @@ using namespace muta::reconstruct;
 
 namespace {
 
+// Image `index` (id index + 1) of camera 1, at `eye` looking at `target`, level (world z up).
+SparseImage LevelImage(int index, const std::string& prefix, const Eigen::Vector3d& eye,
+                       const Eigen::Vector3d& target) {
+  SparseImage image;
+  image.id = std::uint32_t(index + 1);
+  image.name = prefix + std::to_string(index) + ".jpg";
+  image.camera_id = 1;
+  image.cam_from_world = LookAt(eye, target, Eigen::Vector3d::UnitZ());
+  return image;
+}
+
 // Eight upright cameras on a ring around a tower-like cloud of points, world z up (metres).
 SparseModel RingModel() {
   SparseModel model;
@@ -24,13 +35,8 @@ SparseModel RingModel() {
   model.cameras[1] = camera;
   for (int i = 0; i < 8; ++i) {
     const double a = i * 2 * 3.14159265358979 / 8;
-    SparseImage image;
-    image.id = std::uint32_t(i + 1);
-    image.name = "img" + std::to_string(i) + ".jpg";
-    image.camera_id = 1;
-    image.cam_from_world =
-        LookAt({10 * std::cos(a), 10 * std::sin(a), 1.6}, {0, 0, 2.5}, Eigen::Vector3d::UnitZ());
-    model.images[image.id] = image;
+    model.images[std::uint32_t(i + 1)] =
+        LevelImage(i, "img", {10 * std::cos(a), 10 * std::sin(a), 1.6}, {0, 0, 2.5});
   }
   std::uint64_t id = 1;
   for (int k = 0; k < 200; ++k) {
@@ -92,13 +98,8 @@ TEST_CASE("Orient stands a one-sided capture upright though its cameras look dow
   truth.images.clear();
   for (int i = 0; i < 7; ++i) {
     const double a = (-60.0 + 20.0 * i) * std::numbers::pi / 180;
-    SparseImage image;
-    image.id = std::uint32_t(i + 1);
-    image.name = "arc" + std::to_string(i) + ".jpg";
-    image.camera_id = 1;
-    image.cam_from_world =
-        LookAt({12 * std::cos(a), 12 * std::sin(a), 8}, {0, 0, 1}, Eigen::Vector3d::UnitZ());
-    truth.images[image.id] = image;
+    truth.images[std::uint32_t(i + 1)] =
+        LevelImage(i, "arc", {12 * std::cos(a), 12 * std::sin(a), 8}, {0, 0, 1});
   }
   SparseModel model = truth;
   const Sim3d scramble = Scramble();
