@@ -36,6 +36,12 @@ TempDir::~TempDir() {
   }
 }
 
+std::vector<std::string> XvfbDisplayArgs() {
+  int n = 100 + int(getpid() % 20000);
+  while (fs::exists("/tmp/.X" + std::to_string(n) + "-lock")) ++n;
+  return {"-a", "-n", std::to_string(n)};
+}
+
 CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args) {
   TempDir io("run");
   const fs::path out_path = io / "stdout", err_path = io / "stderr";

@@ -36,6 +36,12 @@ CommandResult RunMuta(const std::vector<std::string>& args);
 /// Runs any program with `args`.
 CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args);
 
+/// The `xvfb-run` arguments that choose its X display: `-a -n N`, a free display searched from
+/// N, where N differs between processes (from the pid). Plain `-a` starts at 99 in every
+/// process, and two tests starting at once under `ctest -j` can both take 99: one Xvfb fails
+/// and its client cannot open the display (seen in a CI rehearsal, 2026-11-26).
+std::vector<std::string> XvfbDisplayArgs();
+
 /// Path of a file in the source tree's test data (tests/data/...).
 std::filesystem::path TestData(const std::string& relative);
 /// The shared datasets folder (../shared/datasets from the source root) or empty if absent.

@@ -33,7 +33,8 @@ std::vector<Json> ResultLines(const std::string& out) {
 std::optional<test::CommandResult> RunViewUnderXvfb(const std::vector<std::string>& args) {
   const auto xvfb = FindExecutable("xvfb-run");
   if (!xvfb) return std::nullopt;
-  std::vector<std::string> full = {"-a", "-s", "-screen 0 1600x1200x24", MUTA_BIN, "view"};
+  std::vector<std::string> full = test::XvfbDisplayArgs();
+  full.insert(full.end(), {"-s", "-screen 0 1600x1200x24", MUTA_BIN, "view"});
   full.insert(full.end(), args.begin(), args.end());
   return test::RunProgram(xvfb->string(), full);
 }
@@ -242,9 +243,11 @@ TEST_CASE("muta demo ends in the viewer when a window opens, else says why", "[g
     WARN("skipped: xvfb-run is not installed");
     return;
   }
-  const auto viewed = test::RunProgram(
-      xvfb->string(), {"-a", "-s", "-screen 0 1280x1024x24", MUTA_BIN, "demo", "-w", ws.string(),
-                       "--view-only", "--view-script", (dir / "script.json").string()});
+  std::vector<std::string> demo_args = test::XvfbDisplayArgs();
+  demo_args.insert(demo_args.end(),
+                   {"-s", "-screen 0 1280x1024x24", MUTA_BIN, "demo", "-w", ws.string(),
+                    "--view-only", "--view-script", (dir / "script.json").string()});
+  const auto viewed = test::RunProgram(xvfb->string(), demo_args);
   INFO(viewed.err);
   REQUIRE(viewed.exit_code == 0);
   CHECK_THAT(viewed.out, Catch::Contains("opening the viewer on"));

@@ -58,7 +58,10 @@ inline test::CommandResult RunXr(const std::vector<std::string>& env,
   if (xvfb) {
     const auto xvfb_run = FindExecutable("xvfb-run");
     REQUIRE(xvfb_run);
-    full.insert(full.end(), {xvfb_run->string(), "-a", "-s", "-screen 0 640x480x24"});
+    full.push_back(xvfb_run->string());
+    const std::vector<std::string> display = test::XvfbDisplayArgs();
+    full.insert(full.end(), display.begin(), display.end());
+    full.insert(full.end(), {"-s", "-screen 0 640x480x24"});
   }
   full.insert(full.end(), {MUTA_BIN, "xr"});
   full.insert(full.end(), args.begin(), args.end());
