@@ -217,7 +217,8 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
   const int W = size.x(), H = size.y();
   std::vector<Eigen::Vector3d> centres;
   for (const TextureView& v : views) centres.push_back(CameraCenter(v.cam_from_world));
-  std::atomic<std::size_t> n_texels{0}, n_other{0}, n_partly{0}, n_unseen{0}, n_rejected{0};
+  std::atomic<std::size_t> n_texels{0}, n_other{0}, n_partly{0}, n_unseen{0}, n_rejected{0},
+      n_disagreeing{0};
   Image atlas(W, H, 3, kNeutralGrey);
   // 0: empty, 1: dilated, 2: within kMarginTexels of a face, 3: inside a face.
   std::vector<std::uint8_t> level(std::size_t(W) * H, 0);
@@ -231,7 +232,7 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
     }
     const Image& image = views[std::size_t(c.view)].image;
     const Eigen::Vector2d origin(c.x + padding, c.y + padding);
-    std::size_t texels = 0, other = 0, partly = 0, unseen = 0, rejected = 0;
+    std::size_t texels = 0, other = 0, partly = 0, unseen = 0, rejected = 0, disagreeing = 0;
     auto put = [&](int x, int y, const Eigen::Vector3f& rgb, std::uint8_t lvl) {
       const std::size_t i = std::size_t(y) * W + x;
       if (lvl <= level[i]) return;
@@ -302,6 +303,31 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
             if (mine.weight >= kSeenWeight) {
               rgb = mine.rgb;
               rejected += mine.weight < 0.999f;
+              if (visibility->consensus) {
+                const FaceCandidates& cand = *visibility->candidates;
+                std::vector<Eigen::Vector3f> seen = {mine.rgb};
+                for (std::uint32_t i = cand.offsets[f]; i < cand.offsets[f + 1]; ++i) {
+                  const std::int32_t v = cand.views[i];
+                  if (v == c.view) continue;
+                  const VisibleSample t =
+                      SampleVisible(views[std::size_t(v)], visibility->depths[std::size_t(v)],
+                                    point, face_normal);
+                  if (t.weight >= kSeenWeight) seen.push_back(t.rgb);
+                }
+                if (seen.size() >= 3) {
+                  Eigen::Vector3f median;
+                  std::vector<float> channel(seen.size());
+                  for (int k = 0; k < 3; ++k) {
+                    for (std::size_t i = 0; i < seen.size(); ++i) channel[i] = seen[i][k];
+                    const auto mid = channel.begin() + std::ptrdiff_t(channel.size() / 2);
+                    std::nth_element(channel.begin(), mid, channel.end());
+                    median[k] = *mid;
+                  }
+                  rgb = median;
+                  own = false;  // no one view's levelling offsets
+                  ++disagreeing;
+                }
+              }
             } else {
               // Hidden in the chart's view: the face's next candidate that sees the point.
               const FaceCandidates& cand = *visibility->candidates;
@@ -392,12 +418,14 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
     }
     n_texels += texels, n_other += other, n_partly += partly, n_unseen += unseen;
     n_rejected += rejected;
+    n_disagreeing += disagreeing;
     progress.Advance();
   });
   progress.End();
   if (stats) {
     stats->texels = n_texels, stats->other_view = n_other, stats->partly_hidden = n_partly;
     stats->unseen = n_unseen, stats->rejected_taps = n_rejected;
+    stats->consensus = n_disagreeing;
     if (stats->mip_levels > 0) {
       stats->mip_bleeding = MeasureMipBleeding(layout, atlas, level, stats->mip_levels);
     }

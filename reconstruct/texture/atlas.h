@@ -82,6 +82,7 @@ struct BakeStats {
   std::size_t partly_hidden = 0;  ///< seen by no view whole: the best partial sample
   std::size_t unseen = 0;         ///< seen by no view at all: the chart view's plain sample
   std::size_t rejected_taps = 0;  ///< texels whose own-view sample dropped a tap (depth step)
+  std::size_t consensus = 0;      ///< texels given the views' median (consensus baking)
   /// Levels 1..mip_levels of MeasureMipBleeding on the baked atlas (set mip_levels to ask).
   int mip_levels = 0;
   std::vector<MipBleedLevel> mip_bleeding;

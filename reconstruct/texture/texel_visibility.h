@@ -79,6 +79,9 @@ struct TexelVisibility {
   const Mesh* mesh = nullptr;                  ///< the input mesh
   const FaceCandidates* candidates = nullptr;  ///< per face, best first
   std::vector<ViewDepth> depths;               ///< per view
+  /// A texel whose point at least 3 of the face's candidate views see (the chart's view
+  /// among them) takes the per-channel median of their samples (TextureOptions::consensus).
+  bool consensus = false;
 };
 
 /// A sample counts as seen when its agreeing taps carry at least this much weight.

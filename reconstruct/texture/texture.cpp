@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -215,6 +216,7 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
                                options.max_views_per_face, sel.labels, cand);
     fig["seconds_rescue"] = Since(t0);
     visibility.candidates = &cand;
+    visibility.consensus = options.consensus;
   }
   out.face_views = sel.labels;
 
@@ -312,6 +314,7 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
     fig["texels_partly_hidden"] = bake.partly_hidden;
     fig["texels_unseen"] = bake.unseen;
     fig["texels_depth_step_taps"] = bake.rejected_taps;
+    fig["texels_consensus"] = bake.consensus;
   }
   for (const tex::MipBleedLevel& m : bake.mip_bleeding) {
     fig[fmt::format("mip{}_bleed_step", m.level)] = m.mean_step;
@@ -440,12 +443,14 @@ StageDef TextureStage(const TextureOptions& options) {
       {"seam_blending", options.seam_blending},
       {"exclude_outlier_views", options.exclude_outlier_views},
       {"texel_visibility", options.texel_visibility},
+      {"consensus", options.consensus},
       {"seam_blend_texels", options.seam_blend_texels},
       {"padding_texels", options.padding},
       {"atlas_format", options.atlas_format},
       {"method",
        "gmi data term, potts loopy bp, charts, shelf atlas, global seam levelling, "
-       "feathered seam blending, per-texel depth-tested baking"}};
+       "feathered seam blending, per-texel depth-tested baking, views' median where >= 3 see "
+       "a texel"}};
   stage.inputs = {"dense/mesh.ply", "dense/sparse", "dense/images"};
   stage.outputs = {"dense/textured.glb", "dense/textured.obj", "dense/textured.mtl",
                    "dense/" + AtlasFileName(options)};

@@ -71,6 +71,11 @@ struct TextureOptions {
   /// pixels on its own surface, and taken from the face's next candidate view that sees it when
   /// the chart's view does not (a railing bar in front of a wall).
   bool texel_visibility = true;
+  /// With texel_visibility: a texel whose point 3 or more of the face's candidate views see
+  /// takes their per-channel median instead of the chart view's colour (consensus baking):
+  /// where the views disagree – the surface not quite where the mesh puts it, a highlight, an
+  /// occluder the depth test missed – one view's sharp pixels are wrong from elsewhere.
+  bool consensus = true;
   /// Texels of padding around each chart, filled by dilation (for mipmaps); >= 1.
   int padding = 4;
   /// Refuse atlases larger than this many bytes (RGB, uncompressed); nullopt: half the

@@ -251,19 +251,48 @@ TEST_CASE("Seam levelling removes exposure steps between views", "[unit]") {
   CHECK(after < 0.35 * before);
 }
 
+TEST_CASE("Consensus baking takes the views' median where three see a texel", "[unit]") {
+  // Eight views of the box with exposures from 0.7 to 1.25: baked from one view per chart
+  // (no levelling or blending), neighbouring charts differ by their views' exposures; the
+  // median of the views that see a texel is the same whichever chart it is in.
+  const Scene s = BoxScene({0.7, 1.25, 0.85, 1.1, 0.75, 1.2, 0.9, 1.05});
+  Progress progress(ProgressStyle::kQuiet);
+  TextureOptions one_view;
+  one_view.seam_leveling = false;
+  one_view.seam_blending = false;
+  one_view.consensus = false;
+  TextureOptions median = one_view;
+  median.consensus = true;
+  const TexturedMesh a = TextureMesh(s.mesh, s.views, one_view, progress);
+  const TexturedMesh b = TextureMesh(s.mesh, s.views, median, progress);
+  CHECK(a.figures["texels_consensus"].get<std::size_t>() == 0);
+  const auto consensus = b.figures["texels_consensus"].get<std::size_t>();
+  INFO(consensus << " of " << b.figures["texels_baked"].get<std::size_t>() << " texels");
+  CHECK(consensus > b.figures["texels_baked"].get<std::size_t>() / 4);
+  const double step_one = a.figures["seam_step_atlas"].get<double>();
+  const double step_median = b.figures["seam_step_atlas"].get<double>();
+  INFO("atlas seam step " << step_one << " -> " << step_median);
+  CHECK(step_median < 0.7 * step_one);
+  CHECK(a.face_views == b.face_views);  // view selection is unchanged
+}
+
 TEST_CASE("Seam blending feathers the steps levelling leaves in the atlas", "[unit]") {
   const Scene s = BoxScene({0.7, 1.25, 0.85, 1.1, 0.75, 1.2, 0.9, 1.05});
   Progress progress(ProgressStyle::kQuiet);
-  TextureOptions raw_options;
+  // Consensus baking (the views' median where 3 see a texel) also evens out the views'
+  // exposures; it is off here so that the steps are levelling's and blending's alone.
+  TextureOptions defaults;
+  defaults.consensus = false;
+  TextureOptions raw_options = defaults;
   raw_options.seam_leveling = false;
   raw_options.seam_blending = false;
-  TextureOptions levelled_options;
+  TextureOptions levelled_options = defaults;
   levelled_options.seam_blending = false;
-  TextureOptions blended_only;
+  TextureOptions blended_only = defaults;
   blended_only.seam_leveling = false;
   const TexturedMesh raw = TextureMesh(s.mesh, s.views, raw_options, progress);
   const TexturedMesh levelled = TextureMesh(s.mesh, s.views, levelled_options, progress);
-  const TexturedMesh blended = TextureMesh(s.mesh, s.views, TextureOptions{}, progress);
+  const TexturedMesh blended = TextureMesh(s.mesh, s.views, defaults, progress);
   const TexturedMesh only = TextureMesh(s.mesh, s.views, blended_only, progress);
   auto atlas_step = [](const TexturedMesh& t) {
     return t.figures["seam_step_atlas"].get<double>();

@@ -26,6 +26,7 @@ struct TextureArgs {
   bool no_blending = false;
   bool exclude_outliers = false;
   bool no_texel_visibility = false;
+  bool no_consensus = false;
   int padding = 4;
   std::string format = "jpeg";
   RunOptions run;
@@ -79,6 +80,7 @@ int RunTextureCommand(TextureArgs& a) {
   options.seam_blending = !a.no_blending;
   options.exclude_outlier_views = a.exclude_outliers;
   options.texel_visibility = !a.no_texel_visibility;
+  options.consensus = !a.no_consensus;
   options.atlas_format = a.format;
   options.padding = a.padding;
   options.Check();
@@ -125,6 +127,9 @@ CommandSpec TextureCommand() {
             sub.add_flag("--no-texel-visibility", a->no_texel_visibility,
                          "Bake each chart from its view without the per-texel depth test (a "
                          "texel hidden in that view keeps the occluder's colour)");
+            sub.add_flag("--no-consensus", a->no_consensus,
+                         "Bake each texel from its chart's view even where 3 or more views see "
+                         "it (default: their per-channel median)");
             sub.add_option("--padding", a->padding,
                            "Texels of border around each chart, filled by dilation: each "
                            "doubling keeps one more mipmap level free of the neighbours' colours")
