@@ -294,6 +294,9 @@ double BestOrderScore(const TriangleBvh& bvh, const std::vector<Vector3d>& few,
 // footprint of the samples for the point about which some rotation order scores best, then
 // refine the grid around it. Orders from 3 on: a half turn of a partial capture lands in what
 // was not seen.
+// A surface faces along a direction when its normal is within 30 degrees of it (cos 30).
+constexpr double kCosAlong = 0.8660254037844386;
+
 // ICP's refinement of an axis is judged by the inlier fraction at the inlier distance, which is
 // coarse: a 0.3-degree tilt of a 28 m pagoda's axis (14 cm at the top) moves it by a few
 // thousandths either way. A refinement that loses no more than this is kept (it was drift that
@@ -452,14 +455,13 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       std::nth_element(heights.begin(), top, heights.end());
       low = std::max(low, 0.1 * *top);
     }
-    const double cos_flat = std::cos(30.0 * std::numbers::pi / 180.0);
     std::vector<Vector3d> above, above_normals;
     std::size_t remnant = 0;
     for (std::size_t i = 0; i < samples.size(); ++i) {
       const Vector3d& p = samples[i];
       const double h = ground.normal.dot(p) + ground.offset;
       if (h <= 2.0 * d) continue;
-      if (h < low && std::abs(normals[i].dot(ground.normal)) >= cos_flat) {
+      if (h < low && std::abs(normals[i].dot(ground.normal)) >= kCosAlong) {
         ++remnant;
         continue;
       }
@@ -485,11 +487,10 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
   // mirror through it: it raises all orders' scores alike and blurs which order fits. Rotations
   // and mirrors are scored on the samples facing sideways (normal more than 30 degrees off the
   // axis), unless too few do.
-  const double cos_along = std::cos(30.0 * std::numbers::pi / 180.0);
   auto facing_sideways = [&](const Vector3d& axis) {
     std::vector<Vector3d> out;
     for (std::size_t i = 0; i < samples.size(); ++i) {
-      if (std::abs(normals[i].dot(axis)) < cos_along) out.push_back(samples[i]);
+      if (std::abs(normals[i].dot(axis)) < kCosAlong) out.push_back(samples[i]);
     }
     return out.size() < 1000 ? search : Subsample(out, 4000);
   };
@@ -530,14 +531,8 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
     // rotation about the ground's normal through almost any point: it cannot tell where the
     // axis is, and a wide, uneven ground outweighs the building. The search for the axis's
     // point looks at what faces sideways (walls, columns, roofs).
-    const double cos_flat = std::cos(30.0 * std::numbers::pi / 180.0);
-    std::vector<Vector3d> sideways;
-    for (std::size_t i = 0; i < samples.size(); ++i) {
-      if (std::abs(normals[i].dot(*ground_axis)) < cos_flat) sideways.push_back(samples[i]);
-    }
-    if (sideways.size() < 1000) sideways = samples;
-    searched_point =
-        SearchAxisPoint(bvh, sideways, *ground_axis, options.min_order, options.max_order, d);
+    searched_point = SearchAxisPoint(bvh, facing_sideways(*ground_axis), *ground_axis,
+                                     options.min_order, options.max_order, d);
   }
   for (std::size_t a = 0; a < axes.size(); ++a) {
     Vector3d axis = axes[a];

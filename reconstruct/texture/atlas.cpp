@@ -233,6 +233,8 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
     const Image& image = views[std::size_t(c.view)].image;
     const Eigen::Vector2d origin(c.x + padding, c.y + padding);
     std::size_t texels = 0, other = 0, partly = 0, unseen = 0, rejected = 0, disagreeing = 0;
+    std::vector<Eigen::Vector3f> seen;  // consensus: the samples of the views that see a texel
+    std::vector<float> channel;
     auto put = [&](int x, int y, const Eigen::Vector3f& rgb, std::uint8_t lvl) {
       const std::size_t i = std::size_t(y) * W + x;
       if (lvl <= level[i]) return;
@@ -305,7 +307,7 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
               rejected += mine.weight < 0.999f;
               if (visibility->consensus) {
                 const FaceCandidates& cand = *visibility->candidates;
-                std::vector<Eigen::Vector3f> seen = {mine.rgb};
+                seen.assign(1, mine.rgb);
                 for (std::uint32_t i = cand.offsets[f]; i < cand.offsets[f + 1]; ++i) {
                   const std::int32_t v = cand.views[i];
                   if (v == c.view) continue;
@@ -316,7 +318,7 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
                 }
                 if (seen.size() >= 3) {
                   Eigen::Vector3f median;
-                  std::vector<float> channel(seen.size());
+                  channel.resize(seen.size());
                   for (int k = 0; k < 3; ++k) {
                     for (std::size_t i = 0; i < seen.size(); ++i) channel[i] = seen[i][k];
                     const auto mid = channel.begin() + std::ptrdiff_t(channel.size() / 2);
