@@ -72,6 +72,10 @@ void DamageOptions::Check() const {
       << "DamageOptions.ground_loop_height must be in [0, 1)";
   MUTA_CHECK(!gap_distance || *gap_distance > 0) << "DamageOptions.gap_distance must be positive";
   MUTA_CHECK(min_support > 0 && min_support <= 1) << "DamageOptions.min_support must be in (0, 1]";
+  MUTA_CHECK(strong_support > 0 && strong_support <= 1)
+      << "DamageOptions.strong_support must be in (0, 1]";
+  MUTA_CHECK(strong_area_fraction > 0 && strong_area_fraction <= 1)
+      << "DamageOptions.strong_area_fraction must be in (0, 1]";
   MUTA_CHECK(!min_region_area || *min_region_area >= 0)
       << "DamageOptions.min_region_area must not be negative";
 }
@@ -347,7 +351,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
     for (auto& [root, members] : groups) {
       MissingRegion region;
       region.area = double(members.size()) * spacing * spacing;
-      if (region.area < min_area) continue;
+      if (region.area < options.strong_area_fraction * min_area) continue;
       // Entirely along the ground (the reconstructed ground bends up away from the building,
       // above the plane's band): a gap between the captured pieces of ground, not damage.
       if (ground_low && std::all_of(members.begin(), members.end(), [&](std::uint32_t m) {
@@ -368,6 +372,17 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
         votes_total += cell_votes;
       }
       region.support = votes_total > 0 ? support / votes_total : 0.0;
+      // A small region counts when nearly all the other rotated copies of its points are
+      // observed (a column's front or a bracket set high up, whose sides lie within the gap
+      // distance of the wall behind); noise on a reconstruction gathers less support.
+      if (region.area < min_area && region.support < options.strong_support) {
+        spdlog::debug(
+            "damage: a region of {} cells near ({:.2f}, {:.2f}, {:.2f}) with support "
+            "{:.2f} is too small ({:.3f} < {:.3f} m2)",
+            members.size(), region.points[0].x(), region.points[0].y(), region.points[0].z(),
+            region.support, region.area, min_area);
+        continue;
+      }
       // The source: among rotations with at least 90 % of the most votes, the smallest angle.
       const int most =
           *std::max_element(region.rotation_votes.begin(), region.rotation_votes.end());

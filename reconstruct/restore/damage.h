@@ -53,6 +53,11 @@ struct DamageOptions {
   double min_support = 0.5;
   /// Regions with a smaller estimated area (m^2) are dropped; nullopt: 40 sample cells.
   std::optional<double> min_region_area;
+  /// ... unless their support reaches `strong_support`: then `strong_area_fraction` of that area
+  /// is enough (small elements such as a column or a bracket set whose every counterpart is
+  /// observed).
+  double strong_support = 0.9;
+  double strong_area_fraction = 0.25;
   /// A loop is regular (by design) when this share of its edges' rotated copies lies on
   /// boundary edges too.
   double regular_loop_fraction = 0.6;

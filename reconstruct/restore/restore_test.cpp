@@ -325,6 +325,22 @@ TEST_CASE("a missing column is found, transferred from its counterpart, observed
   CHECK(result.report["completed"].size() == 1);
 }
 
+TEST_CASE("a small region counts when all its counterparts are observed", "[unit]") {
+  // The missing column's region (about 4.8 m2 of cells) under a minimum area of 10 m2: kept
+  // because every other rotated copy of it is observed (support 1), from a quarter of the
+  // minimum; dropped when the exception is switched off.
+  const Mesh damaged = WithoutFaces(Pavilion(), ColumnStart(3), kColumnFaces);
+  const TriangleBvh bvh(damaged);
+  DamageOptions options;
+  options.min_region_area = 10.0;
+  const Damage d = DetectDamage(damaged, bvh, options);
+  REQUIRE(d.regions.size() == 1);
+  CHECK(d.regions[0].area < 10.0);
+  CHECK(d.regions[0].support >= options.strong_support);
+  options.strong_area_fraction = 1.0;
+  CHECK(DetectDamage(damaged, bvh, options).regions.empty());
+}
+
 TEST_CASE("an intact building: no damage, nothing inferred", "[unit]") {
   const Mesh m = Pavilion();
   Progress progress(ProgressStyle::kQuiet);
