@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <numbers>
 #include <numeric>
 #include <unordered_map>
 
@@ -72,6 +73,10 @@ void DamageOptions::Check() const {
       << "DamageOptions.ground_loop_height must be in [0, 1)";
   MUTA_CHECK(!gap_distance || *gap_distance > 0) << "DamageOptions.gap_distance must be positive";
   MUTA_CHECK(min_support > 0 && min_support <= 1) << "DamageOptions.min_support must be in (0, 1]";
+  MUTA_CHECK(storey_contradict_fraction > 0 && storey_contradict_fraction <= 1)
+      << "DamageOptions.storey_contradict_fraction must be in (0, 1]";
+  MUTA_CHECK(storey_min_inliers >= 0 && storey_min_inliers <= 1)
+      << "DamageOptions.storey_min_inliers must be in [0, 1]";
   MUTA_CHECK(strong_support > 0 && strong_support <= 1)
       << "DamageOptions.strong_support must be in (0, 1]";
   MUTA_CHECK(strong_area_fraction > 0 && strong_area_fraction <= 1)
@@ -163,9 +168,30 @@ std::vector<BoundaryLoop> FindBoundaryLoops(const Mesh& mesh, const WeldedTopolo
 }
 
 std::size_t Damage::NumHolesToFill() const {
-  return std::size_t(
-      std::count_if(holes.begin(), holes.end(), [](const Hole& h) { return !h.regular; }));
+  return std::size_t(std::count_if(holes.begin(), holes.end(),
+                                   [](const Hole& h) { return !h.regular && !h.ring; }));
 }
+
+namespace {
+
+// Whether the loop winds around the symmetry axis: its projection onto the plane perpendicular
+// to the axis turns by (nearly) a full circle about it.
+bool EncirclesAxis(const Mesh& m, const BoundaryLoop& loop, const Symmetry& s) {
+  if (!s.found || loop.vertices.size() < 3) return false;
+  const Vector3d axis = s.axis_direction.normalized();
+  const Vector3d e1 = axis.unitOrthogonal(), e2 = axis.cross(e1);
+  double turn = 0, previous = 0;
+  for (std::size_t j = 0; j <= loop.vertices.size(); ++j) {
+    const Vector3d r =
+        m.vertices[loop.vertices[j % loop.vertices.size()]].cast<double>() - s.axis_point;
+    const double a = std::atan2(r.dot(e2), r.dot(e1));
+    if (j > 0) turn += std::remainder(a - previous, 2 * std::numbers::pi);
+    previous = a;
+  }
+  return std::abs(turn) > 1.5 * std::numbers::pi;
+}
+
+}  // namespace
 
 Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOptions& options,
                     Progress* progress) {
@@ -227,6 +253,40 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
       }
       hole.regular_fraction = total ? double(on) / double(total) : 0.0;
       hole.regular = hole.regular_fraction >= options.regular_loop_fraction;
+      // Damage alike on every side (a balcony's outer half lost all round) repeats under the
+      // rotation like a designed edge; the storeys above or below tell them apart.
+      if (hole.regular && sym.storeys &&
+          sym.storeys->inlier_fraction >= options.storey_min_inliers) {
+        for (const bool up : {true, false}) {
+          std::size_t contradicted = 0;
+          for (std::size_t j = 0; j < v.size(); ++j) {
+            const Vector3d mid = 0.5 * (mesh.vertices[v[j]].cast<double>() +
+                                        mesh.vertices[v[(j + 1) % v.size()]].cast<double>());
+            const StoreyRepetition& st = *sym.storeys;
+            const Vector3d q = up ? st.Up(mid, sym.axis_point, sym.axis_direction)
+                                  : st.Down(mid, sym.axis_point, sym.axis_direction);
+            // Only between storeys: the lowest storey (or what stands below it, a platform)
+            // need not have what the ones above have, nor the top what those below have.
+            const Vector3d other = up ? st.Down(mid, sym.axis_point, sym.axis_direction)
+                                      : st.Up(mid, sym.axis_point, sym.axis_direction);
+            const double h_other = (other - sym.axis_point).dot(sym.axis_direction);
+            if (up ? h_other < st.base : h_other > st.top) continue;
+            if (bvh.Closest(q).distance <= gap && boundary_index->Nearest(q).distance > gap) {
+              ++contradicted;
+            }
+          }
+          hole.storey_contradicted = std::max(
+              hole.storey_contradicted, v.empty() ? 0.0 : double(contradicted) / double(v.size()));
+        }
+        if (hole.storey_contradicted >= options.storey_contradict_fraction) {
+          spdlog::debug(
+              "damage: loop {} ({} vertices, perimeter {:.2f} m) repeats on every side "
+              "but not one storey up or down ({:.0f} % of it): a hole (z {:.2f}..{:.2f})",
+              i, v.size(), hole.loop.perimeter, 100 * hole.storey_contradicted,
+              hole.loop.box.min.z(), hole.loop.box.max.z());
+          hole.regular = false;
+        }
+      }
     }
     if (ground_low) {
       std::size_t low = 0;
@@ -241,6 +301,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
         hole.regular = true;
       }
     }
+    if (!hole.regular) hole.ring = EncirclesAxis(mesh, hole.loop, sym);
     const Eigen::Vector3f loop_size = hole.loop.box.Size(), mesh_size = box.Size();
     if (loop_size.x() >= options.outer_loop_extent * mesh_size.x() &&
         loop_size.y() >= options.outer_loop_extent * mesh_size.y()) {
@@ -404,7 +465,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
 
     // Holes bordering a region.
     for (Hole& hole : damage.holes) {
-      if (hole.regular) continue;
+      if (hole.regular || hole.ring) continue;
       for (const MissingRegion& region : damage.regions) {
         Box3f grown = region.box;
         grown.min.array() -= float(3 * spacing + gap);
@@ -445,6 +506,8 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
                      {"perimeter_m", h.loop.perimeter},
                      {"bounding_box", BoxJson(h.loop.box)},
                      {"regular_fraction", h.regular_fraction},
+                     {"storey_contradicted", h.storey_contradicted},
+                     {"ring", h.ring},
                      {"region", h.region ? Json(*h.region) : Json(nullptr)}});
   }
   Json regions = Json::array();

@@ -12,6 +12,7 @@
 //     bounding box, an area estimate and the rotation that best supplies them.
 // Positions and distances in metres, in the mesh's frame.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -61,6 +62,11 @@ struct DamageOptions {
   /// A loop is regular (by design) when this share of its edges' rotated copies lies on
   /// boundary edges too.
   double regular_loop_fraction = 0.6;
+  /// A loop regular by rotation is a hole all the same when this share of its edge midpoints
+  /// lands, one storey up or down, on observed surface without a boundary there – when the
+  /// storey repetition holds at least `storey_min_inliers` of the surface.
+  double storey_contradict_fraction = 0.6;
+  double storey_min_inliers = 0.7;
   /// A loop whose bounding box spans at least this share of the mesh's extent along x and y is
   /// the outer border of the captured area (the rim of the ground around a reconstructed
   /// building), not a hole.
@@ -87,7 +93,14 @@ struct Hole {
   /// cover, not damage to the building (left open, like `outer`).
   bool ground = false;
   double regular_fraction = 0;  ///< share of rotated edge midpoints on boundaries
-  std::optional<int> region;    ///< the missing region it borders, if any
+  /// Share of the edge midpoints whose copy one storey up (or down, whichever is larger)
+  /// lies on observed surface that is no boundary there: a loop its rotated copies repeat
+  /// (all sides damaged alike) that the storey above or below does not is damage, not design.
+  double storey_contradicted = 0;
+  /// Winds around the symmetry axis (all round the building): no membrane spans it without
+  /// cutting through the building, so no method fills it; it is reported, left open.
+  bool ring = false;
+  std::optional<int> region;  ///< the missing region it borders, if any
 };
 
 struct MissingRegion {
@@ -112,7 +125,11 @@ struct Damage {
   double seconds = 0;
 
   std::size_t NumHolesToFill() const;
-  bool Empty() const { return regions.empty() && NumHolesToFill() == 0; }
+  /// No missing region and no hole (a ring hole, left open, is damage found all the same).
+  bool Empty() const {
+    return regions.empty() &&
+           std::none_of(holes.begin(), holes.end(), [](const Hole& h) { return !h.regular; });
+  }
 };
 
 /// Detects holes and missing regions of `mesh` (`bvh` built over it). Throws muta::Error for

@@ -152,6 +152,16 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
   }
   for (const Hole& hole : damage.holes) {
     if (hole.regular) continue;
+    if (hole.ring) {
+      skipped.push_back(
+          {{"target", "hole " + std::to_string(hole.id)},
+           {"hole_perimeter_m", hole.loop.perimeter},
+           {"why",
+            "the loop runs all round the building's axis (damage alike on every side, e.g. a "
+            "balcony's outer part lost all round): a membrane across it would cut through the "
+            "building and no method here completes a ring; left open"}});
+      continue;
+    }
     CheckInterrupted();
     if (closed.count(hole.id)) {
       progress.Advance();

@@ -373,6 +373,98 @@ TEST_CASE("a small region counts when all its counterparts are observed", "[unit
   CHECK(DetectDamage(damaged, bvh, options).regions.empty());
 }
 
+namespace {
+
+// Five pavilions stacked as a pagoda's storeys: storey s scaled by 0.9^s in plan and 0.92^s in
+// height and lifted onto the one below; the second storey without the faces in `removed`.
+Mesh Tower(const std::vector<std::size_t>& removed = {}) {
+  const Mesh storey = Pavilion();
+  Mesh m;
+  double z = 0;
+  for (int s = 0; s < 5; ++s) {
+    const double sr = std::pow(0.9, s), sh = std::pow(0.92, s);
+    const auto offset = std::uint32_t(m.vertices.size());
+    for (const Vec3f& v : storey.vertices) {
+      m.vertices.emplace_back(float(sr * v.x()), float(sr * v.y()), float(z + sh * v.z()));
+    }
+    for (std::size_t f = 0; f < storey.faces.size(); ++f) {
+      if (s == 1 && std::find(removed.begin(), removed.end(), f) != removed.end()) continue;
+      const Face& face = storey.faces[f];
+      m.faces.emplace_back(face[0] + offset, face[1] + offset, face[2] + offset);
+    }
+    z += 4.5 * sh;
+  }
+  m.ComputeVertexNormals();
+  return m;
+}
+
+// The pavilion's roof: 16 faces a side after the platform, columns and beams; the first 7 of
+// each side are its lowest row.
+constexpr std::size_t kRoofStart = 32 + 8 * 12 + 8 * 12;
+
+}  // namespace
+
+TEST_CASE("storeys repeat: shift, plan and height scales estimated", "[unit]") {
+  const Mesh m = Tower();
+  const TriangleBvh bvh(m);
+  const Symmetry s = EstimateSymmetry(m, bvh, SymmetryOptions{});
+  REQUIRE(s.found);
+  CHECK(s.order == 8);
+  REQUIRE(s.storeys);
+  CHECK(s.storeys->inlier_fraction > 0.6);
+  CHECK(s.storeys->scale == Approx(0.9).margin(0.003));
+  CHECK(s.storeys->vertical_scale == Approx(0.92).margin(0.003));
+  // A column's top on storey 1 maps onto the same column's top on storey 2, and back.
+  const Vector3d top1 = Polar(4, 0, 3.5), top2 = Polar(3.6, 0, 4.5 + 0.92 * 3.5);
+  const Vector3d up = s.storeys->Up(top1, s.axis_point, s.axis_direction);
+  INFO("storey 1 column top mapped to " << up.transpose());
+  CHECK((up - top2).norm() < 0.02);
+  CHECK((s.storeys->Down(up, s.axis_point, s.axis_direction) - top1).norm() < 1e-9);
+}
+
+TEST_CASE("damage alike on every side is found where the storeys above and below differ",
+          "[unit]") {
+  // The middle storey's roof has lost its lowest row on every side: its new edge repeats under
+  // the rotation like a designed edge, but one storey up and down there is roof.
+  std::vector<std::size_t> removed;
+  for (int k = 0; k < 8; ++k) {
+    for (std::size_t f = 0; f < 7; ++f) removed.push_back(kRoofStart + 16 * std::size_t(k) + f);
+  }
+  const Mesh m = Tower(removed);
+  const TriangleBvh bvh(m);
+  const Damage d = DetectDamage(m, bvh, DamageOptions{});
+  REQUIRE(d.symmetry.storeys);
+  const Hole* ring = nullptr;
+  for (const Hole& h : d.holes) {
+    UNSCOPED_INFO("loop at height " << h.loop.box.Center().z() << ": regular fraction "
+                                    << h.regular_fraction << ", storey contradicted "
+                                    << h.storey_contradicted << ", ring " << h.ring);
+    if (h.ring) ring = &h;
+  }
+  UNSCOPED_INFO("storey inliers " << d.symmetry.storeys->inlier_fraction);
+  REQUIRE(ring != nullptr);
+  CHECK_FALSE(ring->regular);
+  CHECK(ring->storey_contradicted >= 0.6);
+  CHECK(ring->loop.box.Center().z() > 4.5);  // the middle storey's
+  CHECK(ring->loop.box.Center().z() < 4.5 + 0.92 * 6);
+  CHECK(d.NumHolesToFill() == 0);  // a ring is reported, not filled
+  CHECK_FALSE(d.Empty());
+  // Without the storeys the same edge passes for design.
+  DamageOptions no_storeys;
+  no_storeys.symmetry.detect_storeys = false;
+  const Damage plain = DetectDamage(m, bvh, no_storeys);
+  CHECK(std::none_of(plain.holes.begin(), plain.holes.end(),
+                     [](const Hole& h) { return !h.regular; }));
+  // restore leaves it open and says why.
+  Progress progress(ProgressStyle::kQuiet);
+  const RestoreResult result = RestoreMesh(m, "tower", RestoreOptions{}, progress);
+  CHECK(result.inferred_faces == 0);
+  CHECK(result.report["damage_found"] == true);
+  REQUIRE(result.report["not_completed"].size() == 1);
+  CHECK(result.report["not_completed"][0]["why"].get<std::string>().find("all round") !=
+        std::string::npos);
+}
+
 TEST_CASE("an intact building: no damage, nothing inferred", "[unit]") {
   const Mesh m = Pavilion();
   Progress progress(ProgressStyle::kQuiet);

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <Eigen/Eigenvalues>
 
+#include "core/closest_point.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "core/sampling.h"
@@ -72,6 +73,24 @@ double Symmetry::Coverage() const {
 Eigen::Isometry3d Symmetry::Rotation(int k) const {
   return RotationAbout(axis_point, axis_direction,
                        2.0 * std::numbers::pi * double(k) / double(std::max(order, 1)));
+}
+
+Vector3d StoreyRepetition::Up(const Vector3d& p, const Vector3d& axis_point,
+                              const Vector3d& axis_direction) const {
+  const Vector3d rel = p - axis_point;
+  const double h = rel.dot(axis_direction);
+  const Vector3d horizontal = rel - h * axis_direction;
+  return axis_point + scale * horizontal +
+         (base + vertical_scale * (h - base) + shift) * axis_direction;
+}
+
+Vector3d StoreyRepetition::Down(const Vector3d& p, const Vector3d& axis_point,
+                                const Vector3d& axis_direction) const {
+  const Vector3d rel = p - axis_point;
+  const double h = rel.dot(axis_direction);
+  const Vector3d horizontal = rel - h * axis_direction;
+  return axis_point + horizontal / scale +
+         (base + (h - shift - base) / vertical_scale) * axis_direction;
 }
 
 Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const SymmetryOptions& options,
@@ -405,45 +424,14 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       lo = std::min(lo, h);
       hi = std::max(hi, h);
     }
-    const double height = hi - lo;
-    const std::vector<Vector3d> few = Subsample(samples, 800);
-    auto storey_map = [&](double shift, double scale) {
-      return [&, shift, scale](const Vector3d& p) {
-        const Vector3d rel = p - sym.axis_point;
-        const double h = rel.dot(sym.axis_direction);
-        const Vector3d horizontal = rel - h * sym.axis_direction;
-        return Vector3d(sym.axis_point + scale * horizontal + (h + shift) * sym.axis_direction);
-      };
-    };
-    constexpr int kShifts = 40, kScales = 11;
-    if (progress) progress->Begin("symmetry: storey repetition", kShifts * kScales, "hypotheses");
-    StoreyRepetition best_rep;
-    for (int i = 0; i < kShifts; ++i) {
-      const double shift = height * (0.08 + 0.42 * i / (kShifts - 1));
-      for (int j = 0; j < kScales; ++j) {
-        CheckInterrupted();
-        const double scale = 0.7 + 0.3 * j / (kScales - 1);
-        const double s = ScoreMap(bvh, few, storey_map(shift, scale), d).inlier_fraction;
-        if (s > best_rep.inlier_fraction) best_rep = {shift, scale, s};
-        if (progress) progress->Advance();
-      }
-    }
-    if (progress) progress->End();
-    // Local refinement.
-    for (double step_h = height * 0.42 / (kShifts - 1) / 2, step_s = 0.01; step_h > 1e-3 * d;
-         step_h /= 2, step_s /= 2) {
-      const StoreyRepetition centre = best_rep;
-      for (int i = -2; i <= 2; ++i) {
-        for (int j = -2; j <= 2; ++j) {
-          const double shift = centre.shift + i * step_h, scale = centre.scale + j * step_s;
-          const double s = ScoreMap(bvh, few, storey_map(shift, scale), d).inlier_fraction;
-          if (s > best_rep.inlier_fraction) best_rep = {shift, scale, s};
-        }
-      }
-      if (step_h < 0.05 * d) break;
-    }
+    StoreyRepetition best_rep =
+        EstimateStoreys(bvh, samples, sym.axis_point, sym.axis_direction, lo, hi, d, progress);
     best_rep.inlier_fraction =
-        ScoreMap(bvh, search, storey_map(best_rep.shift, best_rep.scale), d).inlier_fraction;
+        ScoreMap(
+            bvh, search,
+            [&](const Vector3d& p) { return best_rep.Up(p, sym.axis_point, sym.axis_direction); },
+            d)
+            .inlier_fraction;
     // Vertical surfaces match any small shift; a storey repetition must also carry a good
     // part of the rest.
     if (best_rep.inlier_fraction >= 0.25) sym.storeys = best_rep;
@@ -456,8 +444,9 @@ Symmetry EstimateSymmetry(const Mesh& mesh, const TriangleBvh& bvh, const Symmet
       sym.order, sym.axis_direction.x(), sym.axis_direction.y(), sym.axis_direction.z(),
       sym.axis_point.x(), sym.axis_point.y(), sym.axis_point.z(), 100 * sym.inlier_fraction,
       sym.residual_rms, sym.mirrors.size(),
-      sym.storeys ? fmt::format(", storey shift {:.3f} m scale {:.3f}", sym.storeys->shift,
-                                sym.storeys->scale)
+      sym.storeys ? fmt::format(", storey shift {:.3f} m scale {:.3f} (vertical {:.3f}), {:.1f} %",
+                                sym.storeys->shift, sym.storeys->scale, sym.storeys->vertical_scale,
+                                100 * sym.storeys->inlier_fraction)
                   : std::string(),
       sym.seconds);
   return sym;
@@ -482,6 +471,9 @@ Json ToJson(const Symmetry& s) {
   if (s.storeys) {
     storeys = {{"shift_m", s.storeys->shift},
                {"horizontal_scale", s.storeys->scale},
+               {"vertical_scale", s.storeys->vertical_scale},
+               {"base_m", s.storeys->base},
+               {"top_m", s.storeys->top},
                {"inlier_fraction", s.storeys->inlier_fraction}};
   }
   return {{"found", s.found},

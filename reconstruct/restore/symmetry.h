@@ -67,12 +67,24 @@ struct MirrorPlane {
   double inlier_fraction = 0;
 };
 
-/// Vertical repetition: p' = axis_point + scale * (p - axis_point) horizontally, + shift
-/// along the axis.
+/// Vertical repetition, the map of a storey onto the one above: horizontally p' =
+/// axis_point + scale * (p - axis_point); along the axis, with h the height above axis_point,
+/// h' = base + vertical_scale * (h - base) + shift (storeys that shrink upwards in plan and in
+/// height, as a pagoda's do, repeat exactly under it).
 struct StoreyRepetition {
-  double shift = 0;  ///< metres along the axis direction
-  double scale = 1;  ///< horizontal scale about the axis
+  double shift = 0;           ///< metres along the axis direction
+  double scale = 1;           ///< horizontal scale about the axis
+  double vertical_scale = 1;  ///< about `base`
+  double base = 0;            ///< height along the axis (from axis_point) of the lowest sample
+  double top = 0;             ///< ... and of the highest
   double inlier_fraction = 0;
+
+  /// The map of a point one storey up.
+  Eigen::Vector3d Up(const Eigen::Vector3d& p, const Eigen::Vector3d& axis_point,
+                     const Eigen::Vector3d& axis_direction) const;
+  /// Its inverse: one storey down.
+  Eigen::Vector3d Down(const Eigen::Vector3d& p, const Eigen::Vector3d& axis_point,
+                       const Eigen::Vector3d& axis_direction) const;
 };
 
 struct OrderScore {

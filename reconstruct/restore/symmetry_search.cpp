@@ -4,6 +4,7 @@
 #include "reconstruct/restore/symmetry_search.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -292,6 +293,113 @@ Vector3d SearchAxisPoint(const TriangleBvh& bvh, const std::vector<Vector3d>& sa
   }
   spdlog::debug("symmetry: axis point search: best score {:.3f}", best);
   return at(best_u, best_v);
+}
+
+StoreyRepetition EstimateStoreys(const TriangleBvh& bvh, const std::vector<Vector3d>& samples,
+                                 const Vector3d& point, const Vector3d& axis, double lo, double hi,
+                                 double d, Progress* progress) {
+  const double height = hi - lo;
+  const std::vector<Vector3d> few = Subsample(samples, 800);
+  const std::vector<Vector3d> many = Subsample(samples, 2000);
+  auto score = [&](StoreyRepetition& rep, const std::vector<Vector3d>& on) {
+    rep.inlier_fraction = ScoreMap(
+                              bvh, on, [&](const Vector3d& p) { return rep.Up(p, point, axis); }, d)
+                              .inlier_fraction;
+    return rep.inlier_fraction;
+  };
+  StoreyRepetition start;
+  start.base = lo;
+  start.top = hi;
+  // Coarse: the best hypothesis per shift.
+  constexpr int kShifts = 40, kScales = 11;
+  constexpr std::array<double, 2> kVertical = {0.0, 0.0};  // [0]: scale 1, [1]: = the scale
+  if (progress) {
+    progress->Begin("symmetry: storey repetition", kShifts * kScales * kVertical.size(),
+                    "hypotheses");
+  }
+  std::vector<StoreyRepetition> per_shift(kShifts, start);
+  for (int i = 0; i < kShifts; ++i) {
+    for (int j = 0; j < kScales; ++j) {
+      for (std::size_t v = 0; v < kVertical.size(); ++v) {
+        CheckInterrupted();
+        StoreyRepetition rep = start;
+        rep.shift = height * (0.08 + 0.42 * i / (kShifts - 1));
+        rep.scale = 0.7 + 0.3 * j / (kScales - 1);
+        rep.vertical_scale = v == 0 ? 1.0 : rep.scale + kVertical[v];
+        if (score(rep, few) > per_shift[i].inlier_fraction) per_shift[i] = rep;
+        if (progress) progress->Advance();
+      }
+    }
+  }
+  if (progress) progress->End();
+  std::sort(per_shift.begin(), per_shift.end(),
+            [](const StoreyRepetition& a, const StoreyRepetition& b) {
+              return a.inlier_fraction > b.inlier_fraction;
+            });
+  // The best, and the best at under 0.6 of its shift (a jump of two storeys can score best
+  // on the coarse grid, whose vertical scale is only roughly right).
+  std::vector<StoreyRepetition> candidates;
+  if (per_shift[0].inlier_fraction > 0) candidates.push_back(per_shift[0]);
+  for (const StoreyRepetition& c : per_shift) {
+    if (!candidates.empty() && c.inlier_fraction > 0 && c.shift < 0.6 * candidates[0].shift) {
+      candidates.push_back(c);
+      break;
+    }
+  }
+  StoreyRepetition best = start;
+  for (StoreyRepetition rep : candidates) {
+    // Local grid over all three.
+    for (double step_h = height * 0.42 / (kShifts - 1) / 2, step_s = 0.01; step_h > 0.25 * d;
+         step_h /= 2, step_s /= 2) {
+      const StoreyRepetition centre = rep;
+      for (int i = -1; i <= 1; ++i) {
+        for (int j = -1; j <= 1; ++j) {
+          for (int k = -1; k <= 1; ++k) {
+            StoreyRepetition r = centre;
+            r.shift += i * step_h;
+            r.scale += j * step_s;
+            r.vertical_scale += k * step_s;
+            if (score(r, few) > rep.inlier_fraction) rep = r;
+          }
+        }
+      }
+    }
+    // The grid's optimum is only as sharp as the inlier test (within d); least squares over
+    // the inlier pairs (a mapped sample and its closest surface point) sharpens it: the map is
+    // linear in the scale horizontally and in (vertical scale, shift) along the axis.
+    score(rep, many);
+    for (int iteration = 0; iteration < 10; ++iteration) {
+      double hh = 0, hc = 0, n = 0, su = 0, sz = 0, suu = 0, suz = 0;
+      for (const Vector3d& p : many) {
+        const ClosestPoint c = bvh.Closest(rep.Up(p, point, axis));
+        if (c.distance > d) continue;
+        const Vector3d rel = p - point, target = c.point - point;
+        const double h = rel.dot(axis), ht = target.dot(axis);
+        const Vector3d xh = rel - h * axis, th = target - ht * axis;
+        hh += xh.squaredNorm();
+        hc += xh.dot(th);
+        const double u = h - rep.base;
+        n += 1, su += u, sz += ht, suu += u * u, suz += u * ht;
+      }
+      const double det = n * suu - su * su;
+      if (n < 100 || hh <= 0 || std::abs(det) < 1e-12) break;
+      StoreyRepetition next = rep;
+      next.scale = hc / hh;
+      next.vertical_scale = (n * suz - su * sz) / det;
+      next.shift = (sz - next.vertical_scale * su) / n - rep.base;
+      if (next.scale < 0.5 || next.scale > 1.2 || next.vertical_scale < 0.5 ||
+          next.vertical_scale > 1.2 || score(next, many) < rep.inlier_fraction - kRefineTolerance) {
+        break;
+      }
+      const bool moved = std::abs(next.shift - rep.shift) > 1e-4 * d;
+      rep = next;
+      if (!moved) break;
+    }
+    spdlog::debug("symmetry: storey candidate shift {:.3f} scale {:.4f} vertical {:.4f}: {:.3f}",
+                  rep.shift, rep.scale, rep.vertical_scale, rep.inlier_fraction);
+    if (rep.inlier_fraction > best.inlier_fraction) best = rep;
+  }
+  return best;
 }
 
 }  // namespace muta::restore::symmetry_search

@@ -15,6 +15,7 @@
 #include "reconstruct/restore/symmetry.h"
 
 namespace muta {
+class Progress;
 class TriangleBvh;
 }  // namespace muta
 
@@ -103,5 +104,14 @@ GroundPlane FindGroundPlane(const std::vector<Vector3d>& samples, double d, std:
 // was not seen.
 Vector3d SearchAxisPoint(const TriangleBvh& bvh, const std::vector<Vector3d>& samples,
                          const Vector3d& axis, int min_order, int max_order, double d);
+
+// The map of a storey onto the one above (symmetry.h, StoreyRepetition) about the axis through
+// `point` along `axis`, the samples spanning heights lo..hi along it: a coarse grid over
+// (shift, horizontal scale, vertical scale near the horizontal one or 1), then, for the best
+// few shifts (a jump of two storeys also scores), a local grid and least squares over the
+// inlier pairs; the best refined map (its inlier fraction over a subsample).
+StoreyRepetition EstimateStoreys(const TriangleBvh& bvh, const std::vector<Vector3d>& samples,
+                                 const Vector3d& point, const Vector3d& axis, double lo, double hi,
+                                 double d, Progress* progress);
 
 }  // namespace muta::restore::symmetry_search
