@@ -491,9 +491,12 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
   }
   damage.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info(
-      "damage: {} boundary loops ({} holes to fill, the rest regular), {} missing regions, "
-      "{:.1f} s",
-      damage.holes.size(), damage.NumHolesToFill(), damage.regions.size(), damage.seconds);
+      "damage: {} boundary loops ({} holes to fill, {} round the building's axis left open, the "
+      "rest regular), {} missing regions, {:.1f} s",
+      damage.holes.size(), damage.NumHolesToFill(),
+      std::count_if(damage.holes.begin(), damage.holes.end(),
+                    [](const Hole& h) { return !h.regular && h.ring; }),
+      damage.regions.size(), damage.seconds);
   return damage;
 }
 

@@ -46,6 +46,7 @@ Json Summary(const restore::RestoreResult& r, const fs::path& dir) {
           {"symmetry_inlier_fraction", s.inlier_fraction},
           {"missing_regions", r.damage.regions.size()},
           {"holes", r.damage.NumHolesToFill()},
+          {"not_completed", r.report["not_completed"].size()},
           {"observed_faces", r.observed_faces},
           {"inferred_faces", r.inferred_faces},
           {"weak_support", r.damage.weak.known ? Json(r.damage.weak.weak_fraction) : Json(nullptr)},
@@ -74,6 +75,12 @@ void Print(const Json& j, bool json) {
   }
   std::printf("  faces           %zu observed (unchanged), %zu inferred\n",
               j["observed_faces"].get<std::size_t>(), j["inferred_faces"].get<std::size_t>());
+  if (j.value("not_completed", std::size_t(0)) > 0) {
+    std::printf(
+        "  left open       %zu damaged place(s) no method completed (why: report.json, "
+        "not_completed)\n",
+        j["not_completed"].get<std::size_t>());
+  }
   if (j.contains("texture")) {
     const Json& t = j["texture"];
     std::printf(
