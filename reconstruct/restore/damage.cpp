@@ -12,10 +12,12 @@
 #include <spdlog/spdlog.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <Eigen/Eigenvalues>
 
 #include "core/closest_point.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/ray_bvh.h"
 #include "core/sampling.h"
 
 namespace muta::restore {
@@ -77,6 +79,8 @@ void DamageOptions::Check() const {
       << "DamageOptions.storey_contradict_fraction must be in (0, 1]";
   MUTA_CHECK(storey_min_inliers >= 0 && storey_min_inliers <= 1)
       << "DamageOptions.storey_min_inliers must be in [0, 1]";
+  MUTA_CHECK(open_above_fraction > 0 && open_above_fraction <= 1)
+      << "DamageOptions.open_above_fraction must be in (0, 1]";
   MUTA_CHECK(strong_support > 0 && strong_support <= 1)
       << "DamageOptions.strong_support must be in (0, 1]";
   MUTA_CHECK(strong_area_fraction > 0 && strong_area_fraction <= 1)
@@ -191,6 +195,50 @@ bool EncirclesAxis(const Mesh& m, const BoundaryLoop& loop, const Symmetry& s) {
   return std::abs(turn) > 1.5 * std::numbers::pi;
 }
 
+// Share of points spread over the flat membrane spanning the loop (a fan about its centroid)
+// from which nothing of the mesh is seen straight up: a loop round the axis with sky above
+// it is the top of the building left open – a spire's lost tip; a designed building is
+// closed at the top (the roof over each storey, the finial over the top roof's opening).
+double OpenAbove(const Mesh& m, const BoundaryLoop& loop, const RayBvh& rays, const Vector3d& up) {
+  const auto& v = loop.vertices;
+  if (v.size() < 3) return 0.0;
+  Vector3d c = Vector3d::Zero();
+  for (std::uint32_t i : v) c += m.vertices[i].cast<double>();
+  c /= double(v.size());
+  // Hits just above the membrane are the loop's own ragged rim, not cover.
+  const double skip = 0.1 * loop.perimeter / (2 * std::numbers::pi);
+  // Only a loop with a real, compact footprint seen from above counts: not a seam folded back
+  // on itself (no membrane), nor a long slot (a hall's roof sheets stopping short of the
+  // ridge, by design) – the loop's spread across the axis is at least a quarter of its length.
+  Vector3d vector_area = Vector3d::Zero();
+  Eigen::Matrix2d spread = Eigen::Matrix2d::Zero();
+  const Vector3d e1 = up.unitOrthogonal(), e2 = up.cross(e1);
+  for (std::size_t j = 0; j < v.size(); ++j) {
+    const Vector3d a = m.vertices[v[j]].cast<double>() - c;
+    const Vector3d b = m.vertices[v[(j + 1) % v.size()]].cast<double>() - c;
+    vector_area += 0.5 * a.cross(b);
+    const Eigen::Vector2d q(a.dot(e1), a.dot(e2));
+    spread += (b - a).norm() * q * q.transpose();
+  }
+  const Eigen::Vector2d lambda =
+      Eigen::SelfAdjointEigenSolver<Eigen::Matrix2d>(spread).eigenvalues();
+  if (std::abs(vector_area.dot(up)) < 0.002 * loop.perimeter * loop.perimeter ||
+      lambda(0) < 0.0625 * lambda(1)) {
+    return 0.0;
+  }
+  std::size_t open = 0, total = 0;
+  for (std::size_t j = 0; j < v.size(); ++j) {
+    const Vector3d a = m.vertices[v[j]].cast<double>();
+    const Vector3d b = m.vertices[v[(j + 1) % v.size()]].cast<double>();
+    const Vector3d rim = 0.5 * (a + b);
+    for (double t : {0.0, 0.3, 0.6, 0.9}) {
+      ++total;
+      open += !rays.Occluded(c + t * (rim - c), up, skip, std::numeric_limits<double>::infinity());
+    }
+  }
+  return double(open) / double(total);
+}
+
 }  // namespace
 
 Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOptions& options,
@@ -233,6 +281,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
     }
     ground_low = std::max(2.0 * sym.inlier_distance, options.ground_loop_height * top);
   }
+  std::optional<RayBvh> rays;  // built when a loop winds round the axis
   if (progress) progress->Begin("damage: boundary loops", loops.size(), "loops");
   for (std::size_t i = 0; i < loops.size(); ++i) {
     Hole hole;
@@ -301,7 +350,22 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
         hole.regular = true;
       }
     }
-    if (!hole.regular) hole.ring = EncirclesAxis(mesh, hole.loop, sym);
+    const bool round = EncirclesAxis(mesh, hole.loop, sym);
+    if (round && !hole.ground) {
+      if (!rays) rays.emplace(mesh);
+      hole.open_above = OpenAbove(mesh, hole.loop, *rays, sym.axis_direction.normalized());
+      if (hole.open_above > 0)
+        spdlog::debug(
+            "damage: loop {} ({} vertices, perimeter {:.2f} m, z {:.2f}..{:.2f}) winds "
+            "round the axis, regular {}, open above {:.0f} %",
+            i, hole.loop.vertices.size(), hole.loop.perimeter, hole.loop.box.min.z(),
+            hole.loop.box.max.z(), hole.regular, 100 * hole.open_above);
+      if (hole.open_above >= options.open_above_fraction) {
+        hole.regular = false;  // the top of the building left open: damage however regular
+        hole.open_top = true;
+      }
+    }
+    if (!hole.regular) hole.ring = round && !hole.open_top;
     const Eigen::Vector3f loop_size = hole.loop.box.Size(), mesh_size = box.Size();
     if (loop_size.x() >= options.outer_loop_extent * mesh_size.x() &&
         loop_size.y() >= options.outer_loop_extent * mesh_size.y()) {
@@ -491,9 +555,11 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
   }
   damage.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info(
-      "damage: {} boundary loops ({} holes to fill, {} round the building's axis left open, the "
-      "rest regular), {} missing regions, {:.1f} s",
+      "damage: {} boundary loops ({} holes to fill – {} of them the building's top left open, {} "
+      "round the building's axis left open, the rest regular), {} missing regions, {:.1f} s",
       damage.holes.size(), damage.NumHolesToFill(),
+      std::count_if(damage.holes.begin(), damage.holes.end(),
+                    [](const Hole& h) { return h.open_top; }),
       std::count_if(damage.holes.begin(), damage.holes.end(),
                     [](const Hole& h) { return !h.regular && h.ring; }),
       damage.regions.size(), damage.seconds);
@@ -511,6 +577,8 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
                      {"regular_fraction", h.regular_fraction},
                      {"storey_contradicted", h.storey_contradicted},
                      {"ring", h.ring},
+                     {"open_above", h.open_above},
+                     {"open_top", h.open_top},
                      {"region", h.region ? Json(*h.region) : Json(nullptr)}});
   }
   Json regions = Json::array();

@@ -67,6 +67,9 @@ struct DamageOptions {
   /// storey repetition holds at least `storey_min_inliers` of the surface.
   double storey_contradict_fraction = 0.6;
   double storey_min_inliers = 0.7;
+  /// A loop round the axis is the building's top left open when at least this share of its
+  /// membrane has nothing above it.
+  double open_above_fraction = 0.9;
   /// A loop whose bounding box spans at least this share of the mesh's extent along x and y is
   /// the outer border of the captured area (the rim of the ground around a reconstructed
   /// building), not a hole.
@@ -100,6 +103,12 @@ struct Hole {
   /// Winds around the symmetry axis (all round the building): no membrane spans it without
   /// cutting through the building, so no method fills it; it is reported, left open.
   bool ring = false;
+  /// Share of its membrane with nothing of the mesh straight above (along the axis, up): a
+  /// loop round the axis open to the sky is the building's top left open – damage (a spire's
+  /// lost tip) even though it repeats under the rotation; its membrane crosses nothing, so it
+  /// is filled, not left open as a ring.
+  double open_above = 0;
+  bool open_top = false;      ///< round the axis and open above (`open_above_fraction`): filled
   std::optional<int> region;  ///< the missing region it borders, if any
 };
 

@@ -34,6 +34,7 @@ namespace fs = std::filesystem;
 constexpr int kContextVoxels = 8;      ///< observed context around the unknown box, each side
 constexpr int kSingleBlock = 96;       ///< up to this many voxels per axis: one network call
 constexpr int kTileCore = 64;          ///< larger blocks: tiles of this core size (+ context)
+constexpr double kOpenTopRise = 4.0;   ///< column over an open top, x the loop's width
 constexpr int kMaxVoxels = 480;        ///< per axis; larger regions are refused
 constexpr double kIso = 0.5;           ///< probability of the extracted surface
 constexpr double kDoubleVoxels = 0.5;  ///< closer to observed surface (voxels): doubling it
@@ -127,11 +128,28 @@ class LearnedCompletion final : public CompletionMethod {
     const double v = net_.info().voxel_size;
     const double extent = hole.loop.box.Size().maxCoeff();
     const double reach = std::max(2 * v, 0.25 * extent);
-    auto r = Complete(context, Grown(hole.loop.box, reach), hole.region.value_or(-1), {hole_id},
-                      reach, out, why);
+    Box3f unknown = Grown(hole.loop.box, reach);
+    if (hole.open_top) {
+      // The building's top left open (a spire's lost tip): what stood above is unknown, up to
+      // a few times the loop's width – a column over the loop, not a band round its membrane.
+      const Eigen::Vector3d up = context.damage.symmetry.axis_direction.normalized();
+      const Eigen::Vector3f size = hole.loop.box.Size();
+      const double rise = kOpenTopRise * std::max(size.x(), size.y());
+      for (int k = 0; k < 3; ++k) {
+        if (up[k] > 0) unknown.max[k] += float(rise * up[k]);
+        if (up[k] < 0) unknown.min[k] += float(rise * up[k]);
+      }
+    }
+    auto r = Complete(context, unknown, hole.region.value_or(-1), {hole_id},
+                      hole.open_top ? std::nullopt : std::optional<double>(reach), out, why);
     if (!r) return r;
     r->target = fmt::format("hole {}", hole_id);
     r->holes_closed.push_back(hole_id);
+    if (hole.open_top) {
+      r->why += fmt::format(
+          "; the building's top left open: unknown is the column {:.1f} m above the loop",
+          kOpenTopRise * std::max(hole.loop.box.Size().x(), hole.loop.box.Size().y()));
+    }
     return r;
   }
 

@@ -465,6 +465,108 @@ TEST_CASE("damage alike on every side is found where the storeys above and below
         std::string::npos);
 }
 
+// The pavilion crowned by a spire on the roof's apex: an octagonal shaft (r 0.3, sunk into
+// the roof at z 5.8) up to z 8, closed by a cap; faces above `cut` are lost.
+Mesh Crowned(double cut = 1e9) {
+  Mesh m = Pavilion();
+  const double rings[] = {5.8, 6.35, 6.9, 7.45, 8.0};
+  for (int i = 0; i + 1 < 5; ++i) {
+    if (rings[i + 1] > cut) break;
+    for (int k = 0; k < 8; ++k) {
+      Quad(m, Polar(0.3, k * kStep, rings[i]), Polar(0.3, (k + 1) * kStep, rings[i]),
+           Polar(0.3, (k + 1) * kStep, rings[i + 1]), Polar(0.3, k * kStep, rings[i + 1]));
+    }
+  }
+  if (8.0 <= cut) {
+    for (int k = 0; k < 8; ++k) {
+      m.faces.emplace_back(V(m, {0, 0, 8}), V(m, Polar(0.3, k * kStep, 8)),
+                           V(m, Polar(0.3, (k + 1) * kStep, 8)));
+    }
+  }
+  m.ComputeVertexNormals();
+  return m;
+}
+
+TEST_CASE("a spire's lost tip: the loop round the axis open to the sky is a hole", "[unit]") {
+  // The cut repeats under the rotation (it is its own rotated copy) like a designed edge; the
+  // building's top is never open by design.
+  const Mesh intact = Crowned();
+  const TriangleBvh intact_bvh(intact);
+  const Damage none = DetectDamage(intact, intact_bvh, DamageOptions{});
+  CHECK(none.Empty());
+  for (const Hole& h : none.holes) CHECK_FALSE(h.open_top);
+
+  const Mesh m = Crowned(7.0);
+  const TriangleBvh bvh(m);
+  const Damage d = DetectDamage(m, bvh, DamageOptions{});
+  REQUIRE(d.NumHolesToFill() == 1);
+  const auto hole =
+      std::find_if(d.holes.begin(), d.holes.end(), [](const Hole& h) { return !h.regular; });
+  CHECK(hole->open_top);
+  CHECK_FALSE(hole->ring);
+  CHECK(hole->open_above > 0.9);
+  CHECK(hole->loop.box.Center().z() == Approx(6.9).margin(0.01));
+  // The smooth method caps it; nothing observed changes.
+  Progress progress(ProgressStyle::kQuiet);
+  RestoreOptions options;
+  options.method = "smooth";
+  const RestoreResult result = RestoreMesh(m, "crowned", options, progress);
+  CHECK(result.inferred_faces > 0);
+  CHECK(result.observed_faces == m.NumFaces());
+  CHECK(result.report["not_completed"].empty());
+}
+
+TEST_CASE("a long slot open to the sky along a hall's ridge is design, not a hole", "[unit]") {
+  // A 12 x 6 m hall (2-fold about the vertical): walls, and a roof whose two sheets stop 0.15 m
+  // short of the ridge on either side – nothing above the slot, but it is long and narrow.
+  Mesh m;
+  const double hx = 6, hy = 3, wall = 4, ridge = 6.5, gap = 0.15;
+  auto wall_side = [&](const Vector3d& a, const Vector3d& b) {
+    for (int i = 0; i < 6; ++i) {
+      const Vector3d p = a + (b - a) * (i / 6.0), q = a + (b - a) * ((i + 1) / 6.0);
+      Quad(m, p, q, q + Vector3d(0, 0, wall), p + Vector3d(0, 0, wall));
+    }
+  };
+  wall_side({-hx, -hy, 0}, {hx, -hy, 0});
+  wall_side({hx, -hy, 0}, {hx, hy, 0});
+  wall_side({hx, hy, 0}, {-hx, hy, 0});
+  wall_side({-hx, hy, 0}, {-hx, -hy, 0});
+  for (const double side : {-1.0, 1.0}) {
+    for (int i = 0; i < 12; ++i) {
+      const double x0 = -hx - 0.5 + (2 * hx + 1) * i / 12.0, x1 = x0 + (2 * hx + 1) / 12.0;
+      const Vector3d eave0(x0, side * (hy + 0.5), wall), eave1(x1, side * (hy + 0.5), wall);
+      const Vector3d top0(x0, side * gap, ridge), top1(x1, side * gap, ridge);
+      if (side < 0) {
+        Quad(m, eave0, eave1, top1, top0);
+      } else {
+        Quad(m, eave1, eave0, top0, top1);
+      }
+    }
+  }
+  // Gable ends closing the roof at either end, so that the slot is one closed loop.
+  for (const double x : {-hx - 0.5, hx + 0.5}) {
+    const Vector3d a(x, -hy - 0.5, wall), b(x, hy + 0.5, wall), c(x, gap, ridge), e(x, -gap, ridge);
+    if (x < 0) {
+      Quad(m, a, e, c, b);
+    } else {
+      Quad(m, a, b, c, e);
+    }
+  }
+  m.ComputeVertexNormals();
+  const TriangleBvh bvh(m);
+  const Damage d = DetectDamage(m, bvh, DamageOptions{});
+  REQUIRE(d.symmetry.found);
+  bool slot = false;
+  for (const Hole& h : d.holes) {
+    if (h.loop.box.min.z() > ridge - 0.01) {
+      slot = true;
+      CHECK_FALSE(h.open_top);
+    }
+  }
+  CHECK(slot);
+  CHECK(d.NumHolesToFill() == 0);
+}
+
 TEST_CASE("an intact building: no damage, nothing inferred", "[unit]") {
   const Mesh m = Pavilion();
   Progress progress(ProgressStyle::kQuiet);
