@@ -133,8 +133,7 @@ class LearnedCompletion final : public CompletionMethod {
       // The building's top left open (a spire's lost tip): what stood above is unknown, up to
       // a few times the loop's width – a column over the loop, not a band round its membrane.
       const Eigen::Vector3d up = context.damage.symmetry.axis_direction.normalized();
-      const Eigen::Vector3f size = hole.loop.box.Size();
-      const double rise = kOpenTopRise * std::max(size.x(), size.y());
+      const double rise = OpenTopRise(context, hole);
       for (int k = 0; k < 3; ++k) {
         if (up[k] > 0) unknown.max[k] += float(rise * up[k]);
         if (up[k] < 0) unknown.min[k] += float(rise * up[k]);
@@ -148,12 +147,27 @@ class LearnedCompletion final : public CompletionMethod {
     if (hole.open_top) {
       r->why += fmt::format(
           "; the building's top left open: unknown is the column {:.1f} m above the loop",
-          kOpenTopRise * std::max(hole.loop.box.Size().x(), hole.loop.box.Size().y()));
+          OpenTopRise(context, hole));
     }
     return r;
   }
 
  private:
+  // How far above an open top the unknown column reaches: a few times the loop's width (a
+  // spire's lost tip is tall and thin), at most a quarter of the building's height (the wall
+  // tops of a hall whose whole roof fell are wide).
+  static double OpenTopRise(const CompletionContext& context, const Hole& hole) {
+    const Eigen::Vector3d up = context.damage.symmetry.axis_direction.normalized();
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const Vec3f& p : context.observed.vertices) {
+      const double h = up.dot(p.cast<double>());
+      lo = std::min(lo, h);
+      hi = std::max(hi, h);
+    }
+    const Eigen::Vector3f size = hole.loop.box.Size();
+    return std::min(kOpenTopRise * std::max(size.x(), size.y()), 0.25 * std::max(0.0, hi - lo));
+  }
+
   std::optional<CompletionResult> Complete(const CompletionContext& context, const Box3f& unknown,
                                            int region_id, const std::vector<int>& holes,
                                            std::optional<double> hole_reach,
