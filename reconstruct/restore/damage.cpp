@@ -554,12 +554,13 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
     damage.weak = FindWeakRegions(mesh, *options.fused, options.weak, progress);
   }
   damage.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto open_tops = std::count_if(damage.holes.begin(), damage.holes.end(),
+                                       [](const Hole& h) { return h.open_top; });
   spdlog::info(
-      "damage: {} boundary loops ({} holes to fill – {} of them the building's top left open, {} "
-      "round the building's axis left open, the rest regular), {} missing regions, {:.1f} s",
+      "damage: {} boundary loops ({} holes to fill{}, {} round the building's axis left open, the "
+      "rest regular), {} missing regions, {:.1f} s",
       damage.holes.size(), damage.NumHolesToFill(),
-      std::count_if(damage.holes.begin(), damage.holes.end(),
-                    [](const Hole& h) { return h.open_top; }),
+      open_tops ? fmt::format(" – {} of them the building's top left open", open_tops) : "",
       std::count_if(damage.holes.begin(), damage.holes.end(),
                     [](const Hole& h) { return !h.regular && h.ring; }),
       damage.regions.size(), damage.seconds);
