@@ -94,6 +94,15 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
       spdlog::warn("restore: auto without the learned method: {}", learned_error);
     }
   }
+  // auto, a hole: the storey above or below, when the storey repetition is trusted (as by the
+  // damage detection's storey rule).
+  const bool storeys_trusted =
+      damage.symmetry.storeys &&
+      damage.symmetry.storeys->inlier_fraction >= options.damage.storey_min_inliers;
+  auto StoreyHole = [&](int hole_id, std::string& why) -> std::optional<CompletionResult> {
+    if (!storeys_trusted || !symmetry) return std::nullopt;
+    return symmetry->CompleteHole(context, hole_id, out, why);
+  };
   // auto: the learned method, else smooth (with the reasons of those that could not).
   auto learned_or_smooth = [&](auto complete, std::string& why) {
     std::optional<CompletionResult> r;
@@ -152,6 +161,22 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
   }
   for (const Hole& hole : damage.holes) {
     if (hole.regular) continue;
+    // A ring is completed only by repetition (the storey above or below), never by a
+    // membrane.
+    std::optional<CompletionResult> by_storey;
+    std::string why_storey;
+    if (hole.ring && !closed.count(hole.id) &&
+        (requested ? requested->Name() == "symmetry" : storeys_trusted)) {
+      CheckInterrupted();
+      by_storey =
+          (requested ? *requested : *symmetry).CompleteHole(context, hole.id, out, why_storey);
+      if (by_storey) {
+        by_storey->why =
+            "a loop all round the building's axis, completed by repetition; " + by_storey->why;
+        entries.push_back(ResultJson(*by_storey, hole.loop.perimeter, "hole_perimeter_m"));
+        continue;
+      }
+    }
     if (hole.ring) {
       skipped.push_back(
           {{"target", "hole " + std::to_string(hole.id)},
@@ -175,14 +200,19 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
       r = smooth->CompleteHole(context, hole.id, out, why);
       if (r) r->why = "a small hole (perimeter under 1 m): " + r->why;
     } else {
-      r = learned_or_smooth(
-          [&](CompletionMethod& m, std::string& w) {
-            return m.CompleteHole(context, hole.id, out, w);
-          },
-          why);
+      r = StoreyHole(hole.id, why_storey);
+      if (r) {
+        r->why = "no rotated counterpart closed it; " + r->why;
+      } else {
+        r = learned_or_smooth(
+            [&](CompletionMethod& m, std::string& w) {
+              return m.CompleteHole(context, hole.id, out, w);
+            },
+            why);
+        if (r) r->why = "no symmetry transfer closed it; " + r->why;
+      }
     }
     if (r) {
-      if (!requested) r->why = "no symmetry transfer closed it; " + r->why;
       entries.push_back(ResultJson(*r, hole.loop.perimeter, "hole_perimeter_m"));
     } else {
       skipped.push_back({{"target", "hole " + std::to_string(hole.id)},

@@ -422,7 +422,7 @@ TEST_CASE("storeys repeat: shift, plan and height scales estimated", "[unit]") {
   CHECK((s.storeys->Down(up, s.axis_point, s.axis_direction) - top1).norm() < 1e-9);
 }
 
-TEST_CASE("damage alike on every side is found where the storeys above and below differ",
+TEST_CASE("damage alike on every side: found where the storeys differ, completed from them",
           "[unit]") {
   // The middle storey's roof has lost its lowest row on every side: its new edge repeats under
   // the rotation like a designed edge, but one storey up and down there is roof.
@@ -455,13 +455,48 @@ TEST_CASE("damage alike on every side is found where the storeys above and below
   const Damage plain = DetectDamage(m, bvh, no_storeys);
   CHECK(std::none_of(plain.holes.begin(), plain.holes.end(),
                      [](const Hole& h) { return !h.regular; }));
-  // restore leaves it open and says why.
+  // restore completes it by repetition: the storeys above and below hold the row.
   Progress progress(ProgressStyle::kQuiet);
   const RestoreResult result = RestoreMesh(m, "tower", RestoreOptions{}, progress);
-  CHECK(result.inferred_faces == 0);
   CHECK(result.report["damage_found"] == true);
-  REQUIRE(result.report["not_completed"].size() == 1);
-  CHECK(result.report["not_completed"][0]["why"].get<std::string>().find("all round") !=
+  CHECK(result.report["not_completed"].empty());
+  REQUIRE(result.report["completed"].size() == 1);
+  CHECK(result.report["completed"][0]["method"] == "symmetry");
+  CHECK(result.report["completed"][0]["source"].get<std::string>().rfind("storey:", 0) == 0);
+  REQUIRE(result.inferred_faces > 0);
+  // What came in lies on the intact tower, and covers the lost row.
+  const Mesh intact = Tower();
+  const TriangleBvh intact_bvh(intact);
+  Mesh inferred;
+  inferred.vertices = result.mesh.vertices;
+  double worst = 0;
+  for (std::size_t f = result.observed_faces; f < result.mesh.NumFaces(); ++f) {
+    inferred.faces.push_back(result.mesh.faces[f]);
+    CHECK(result.mesh.provenance[f] == Provenance::kInferredSymmetry);
+    for (const auto k : result.mesh.faces[f]) {
+      worst = std::max(worst, intact_bvh.Closest(result.mesh.vertices[k].cast<double>()).distance);
+    }
+  }
+  CHECK(worst < 0.01);
+  const TriangleBvh inferred_bvh(inferred);
+  double farthest = 0;
+  const std::size_t per_storey = Pavilion().NumFaces();
+  for (const std::size_t f : removed) {
+    const Face& face = intact.faces[per_storey + f];  // the second storey's
+    const Vector3d c =
+        (intact.vertices[face[0]] + intact.vertices[face[1]] + intact.vertices[face[2]])
+            .cast<double>() /
+        3.0;
+    farthest = std::max(farthest, inferred_bvh.Closest(c).distance);
+  }
+  CHECK(farthest < 0.05);
+  // Without repetition (the smooth method) it is left open, and the report says why.
+  RestoreOptions smooth;
+  smooth.method = "smooth";
+  const RestoreResult open = RestoreMesh(m, "tower", smooth, progress);
+  CHECK(open.inferred_faces == 0);
+  REQUIRE(open.report["not_completed"].size() == 1);
+  CHECK(open.report["not_completed"][0]["why"].get<std::string>().find("all round") !=
         std::string::npos);
 }
 

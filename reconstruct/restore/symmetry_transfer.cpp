@@ -18,6 +18,7 @@
 
 #include "core/closest_point.h"
 #include "reconstruct/restore/completion.h"
+#include "reconstruct/restore/storey_transfer.h"
 
 namespace muta::restore {
 namespace {
@@ -124,12 +125,20 @@ class SymmetryCompletion final : public CompletionMethod {
     return r;
   }
 
-  std::optional<CompletionResult> CompleteHole(const CompletionContext&, int, RestoredMeshBuilder&,
+  // A hole no rotated counterpart closes (no missing region borders it): the storey above or
+  // below may hold what it lost (storey_transfer.cpp).
+  std::optional<CompletionResult> CompleteHole(const CompletionContext& context, int hole_id,
+                                               RestoredMeshBuilder& out,
                                                std::string& why) override {
-    why =
-        "no counterpart surface is missing around this hole (damage detection found no "
-        "missing region there)";
-    return std::nullopt;
+    std::string why_storey;
+    auto r = StoreyTransferHole(context, hole_id, out, why_storey);
+    if (!r) {
+      why =
+          "no rotated counterpart surface is missing around this hole (damage detection found "
+          "no missing region there), and by storey: " +
+          why_storey;
+    }
+    return r;
   }
 };
 
