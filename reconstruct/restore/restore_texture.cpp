@@ -10,6 +10,7 @@
 #include "core/gltf_io.h"
 #include "core/ply_io.h"
 #include "reconstruct/restore/restore.h"
+#include "reconstruct/restore/storey_transfer.h"
 #include "reconstruct/texture/atlas.h"
 
 namespace muta::restore {
@@ -115,10 +116,20 @@ TexturedRestore CarryTexture(const RestoreResult& restored, const Mesh& textured
         observed.faces = textured.faces;
         bvh.emplace(observed);
       }
-      auto it = back.find(k);
-      if (it == back.end()) it = back.emplace(k, sym.Rotation(-k)).first;
+      // Back where the triangle came from: its rotated copy, or the storey it was taken from.
+      const int storey = k - kStoreySource;
       Eigen::Vector3d p[3];
-      for (int c = 0; c < 3; ++c) p[c] = it->second * r.vertices[r.faces[f][c]].cast<double>();
+      if ((storey == 1 || storey == -1) && sym.storeys) {
+        for (int c = 0; c < 3; ++c) {
+          const Eigen::Vector3d q = r.vertices[r.faces[f][c]].cast<double>();
+          p[c] = storey > 0 ? sym.storeys->Up(q, sym.axis_point, sym.axis_direction)
+                            : sym.storeys->Down(q, sym.axis_point, sym.axis_direction);
+        }
+      } else {
+        auto it = back.find(k);
+        if (it == back.end()) it = back.emplace(k, sym.Rotation(-k)).first;
+        for (int c = 0; c < 3; ++c) p[c] = it->second * r.vertices[r.faces[f][c]].cast<double>();
+      }
       const ClosestPoint hit = bvh->Closest((p[0] + p[1] + p[2]) / 3.0);
       if (hit.face != kInvalidIndex && hit.distance <= max_source_distance) {
         const Face& g = textured.faces[hit.face];

@@ -11,6 +11,7 @@
 #include "core/ply_io.h"
 #include "reconstruct/restore/restore.h"
 #include "reconstruct/restore/restore_texture.h"
+#include "reconstruct/restore/storey_transfer.h"
 #include "reconstruct/texture/atlas.h"
 
 namespace {
@@ -138,6 +139,37 @@ TEST_CASE("restore texture: observed UVs kept, symmetry copies textured, the res
   for (int k = 0; k < 3; ++k) {
     REQUIRE(Sample(t.atlas, t.mesh.uvs[t.mesh.faces[3][k]]) == Eigen::Vector3i(grey, grey, grey));
   }
+}
+
+TEST_CASE("restore texture: a storey transfer takes the texels of the storey it came from",
+          "[unit]") {
+  // Face 1 copied one storey down (from the storey above: source 1001) through a storey map
+  // that shrinks by 0.9 in plan and 0.92 in height per storey.
+  const Image atlas = Atlas(64, 32);
+  const Mesh textured = Textured();
+  RestoreResult r = Restored();
+  StoreyRepetition st;
+  st.shift = 2.0;
+  st.scale = 0.9;
+  st.vertical_scale = 0.92;
+  st.inlier_fraction = 0.8;
+  r.damage.symmetry.storeys = st;
+  Symmetry& s = r.damage.symmetry;
+  Mesh& m = r.mesh;
+  for (int k = 0; k < 3; ++k) {
+    const Eigen::Vector3d p = m.vertices[m.faces[1][k]].cast<double>();
+    m.vertices[m.faces[2][k]] = st.Down(p, s.axis_point, s.axis_direction).cast<float>();
+  }
+  m.face_extra[0].values[2] = kStoreySource + 1;
+  const TexturedRestore t = CarryTexture(r, textured, atlas, "dense/textured.glb");
+  REQUIRE(t.transferred_faces == 1);
+  for (int k = 0; k < 3; ++k) {
+    const Vec2f source = textured.uvs[textured.faces[1][k]];
+    REQUIRE(Sample(t.atlas, t.mesh.uvs[t.mesh.faces[2][k]]) == Sample(atlas, source));
+  }
+  // Read as a rotated copy (source 3: three half turns) it finds nothing there.
+  m.face_extra[0].values[2] = 3;
+  CHECK(CarryTexture(r, textured, atlas, "dense/textured.glb").transferred_faces == 0);
 }
 
 TEST_CASE("restore texture: a texture made for another mesh is refused naming it", "[unit]") {
