@@ -22,6 +22,7 @@
 
 #include "core/closest_point.h"
 #include "reconstruct/restore/damage.h"
+#include "reconstruct/restore/transfer_copy.h"
 
 namespace muta::restore {
 namespace {
@@ -165,12 +166,7 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
       state[f] = kFar;
       return;
     }
-    int on_observed = context.bvh.Closest(centroid).distance <= duplicate ? 1 : 0;
-    for (int c = 0; c < 3; ++c) {
-      on_observed +=
-          context.bvh.Closest(0.5 * (corner[c] + corner[(c + 1) % 3])).distance <= duplicate;
-    }
-    if (on_observed >= 3) {
+    if (DoublesObserved(context.bvh, corner, duplicate)) {
       state[f] = kDoubled;
       ++doubled;
       return;
@@ -197,7 +193,7 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
   for (int c = 0; c < 3; ++c) linear.col(c) = map(-dir, Vector3d::Unit(c)) - origin;
   const Eigen::Matrix3d normal_map = linear.inverse().transpose();
   const double confidence = std::clamp(st.inlier_fraction * agreement, 0.0, 1.0);
-  std::unordered_map<std::uint32_t, std::uint32_t> new_vertex;
+  MovedVertices moved(context, out, duplicate, normal_map, true);
   double area = 0;
   std::size_t faces = 0;
   for (std::uint32_t f = 0; f < m.faces.size(); ++f) {
@@ -206,24 +202,8 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
     std::uint32_t ids[3];
     Vector3d corner[3];
     for (int c = 0; c < 3; ++c) {
-      const std::uint32_t src = face[c];
-      corner[c] = map(-dir, m.vertices[src].cast<double>());
-      auto it = new_vertex.find(src);
-      if (it == new_vertex.end()) {
-        Vec3f p = corner[c].cast<float>();
-        const NearestPoint near_vertex = context.vertex_index.Nearest(corner[c]);
-        if (near_vertex.distance <= duplicate) p = m.vertices[near_vertex.index];
-        Vec3f normal;
-        const Vec3f* normal_ptr = nullptr;
-        if (!m.normals.empty()) {
-          normal = (normal_map * m.normals[src].cast<double>()).normalized().cast<float>();
-          normal_ptr = &normal;
-        }
-        const Color3u8* colour = m.colors.empty() ? nullptr : &m.colors[src];
-        const Vec2f* uv = m.uvs.empty() ? nullptr : &m.uvs[src];
-        it = new_vertex.emplace(src, out.AddVertex(p, normal_ptr, colour, uv)).first;
-      }
-      ids[c] = it->second;
+      corner[c] = map(-dir, m.vertices[face[c]].cast<double>());
+      ids[c] = moved.Add(face[c], corner[c]);
     }
     out.AddFace(ids[0], ids[1], ids[2], Provenance::kInferredSymmetry, float(confidence),
                 kStoreySource + dir, hole.region.value_or(-1));

@@ -19,6 +19,7 @@
 #include "core/closest_point.h"
 #include "reconstruct/restore/completion.h"
 #include "reconstruct/restore/storey_transfer.h"
+#include "reconstruct/restore/transfer_copy.h"
 
 namespace muta::restore {
 namespace {
@@ -51,7 +52,7 @@ class SymmetryCompletion final : public CompletionMethod {
     grown.min.array() -= float(keep);
     grown.max.array() += float(keep);
     const double confidence = std::clamp(sym.inlier_fraction * region.support, 0.0, 1.0);
-    std::unordered_map<std::uint32_t, std::uint32_t> new_vertex;  // source vertex -> new
+    MovedVertices moved(context, out, duplicate, rot, false);
     double area = 0;
     std::size_t faces = 0, duplicates = 0;
     for (std::size_t f = 0; f < m.faces.size(); ++f) {
@@ -64,35 +65,12 @@ class SymmetryCompletion final : public CompletionMethod {
         continue;
       }
       if (region_index.Nearest(centroid).distance > keep) continue;
-      int on_observed = context.bvh.Closest(centroid).distance <= duplicate ? 1 : 0;
-      for (int c = 0; c < 3; ++c) {
-        const Eigen::Vector3d mid = 0.5 * (corner[c] + corner[(c + 1) % 3]);
-        if (context.bvh.Closest(mid).distance <= duplicate) ++on_observed;
-      }
-      if (on_observed >= 3) {
+      if (DoublesObserved(context.bvh, corner, duplicate)) {
         ++duplicates;
         continue;
       }
       std::uint32_t ids[3];
-      for (int c = 0; c < 3; ++c) {
-        const std::uint32_t src = face[c];
-        auto it = new_vertex.find(src);
-        if (it == new_vertex.end()) {
-          Vec3f p = corner[c].cast<float>();
-          const NearestPoint near = context.vertex_index.Nearest(corner[c]);
-          if (near.distance <= duplicate) p = m.vertices[near.index];  // meet observed exactly
-          Vec3f normal;
-          const Vec3f* normal_ptr = nullptr;
-          if (!m.normals.empty()) {
-            normal = (rot * m.normals[src].cast<double>()).cast<float>();
-            normal_ptr = &normal;
-          }
-          const Color3u8* colour = m.colors.empty() ? nullptr : &m.colors[src];
-          const Vec2f* uv = m.uvs.empty() ? nullptr : &m.uvs[src];
-          it = new_vertex.emplace(src, out.AddVertex(p, normal_ptr, colour, uv)).first;
-        }
-        ids[c] = it->second;
-      }
+      for (int c = 0; c < 3; ++c) ids[c] = moved.Add(face[c], corner[c]);
       out.AddFace(ids[0], ids[1], ids[2], Provenance::kInferredSymmetry, float(confidence),
                   region.source_rotation, region_id);
       area += 0.5 * (corner[1] - corner[0]).cross(corner[2] - corner[0]).norm();
