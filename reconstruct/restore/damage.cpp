@@ -557,8 +557,8 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
   const auto open_tops = std::count_if(damage.holes.begin(), damage.holes.end(),
                                        [](const Hole& h) { return h.open_top; });
   spdlog::info(
-      "damage: {} boundary loops ({} holes to fill{}, {} round the building's axis left open, the "
-      "rest regular), {} missing regions, {:.1f} s",
+      "damage: {} boundary loops ({} holes to fill{}, {} round the building's axis – no membrane, "
+      "only repetition completes them – the rest regular), {} missing regions, {:.1f} s",
       damage.holes.size(), damage.NumHolesToFill(),
       open_tops ? fmt::format(" – {} of them the building's top left open", open_tops) : "",
       std::count_if(damage.holes.begin(), damage.holes.end(),

@@ -178,13 +178,22 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
       }
     }
     if (hole.ring) {
+      std::string reason;
+      if (!why_storey.empty()) {
+        reason = "by storey: " + why_storey;
+      } else if (requested) {
+        reason = fmt::format("the {} method does not use repetition", requested->Name());
+      } else {
+        reason = "the storey repetition is not trusted here";
+      }
       skipped.push_back(
           {{"target", "hole " + std::to_string(hole.id)},
            {"hole_perimeter_m", hole.loop.perimeter},
            {"why",
             "the loop runs all round the building's axis (damage alike on every side, e.g. a "
             "balcony's outer part lost all round): a membrane across it would cut through the "
-            "building and no method here completes a ring; left open"}});
+            "building, and only repetition completes a ring (" +
+                reason + "); left open"}});
       continue;
     }
     CheckInterrupted();
