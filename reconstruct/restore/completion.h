@@ -74,6 +74,9 @@ struct CompletionResult {
   double area = 0;        ///< inferred area, m^2
   double confidence = 0;  ///< of its faces
   std::string source;     ///< e.g. "rotation:1 (45 deg)"; "" for none
+  /// The faces' label when not "inferred:" + method (the symmetry method's storey transfer:
+  /// "inferred:repetition").
+  std::string provenance;
   std::string why;
   std::vector<int> holes_closed;  ///< holes this completion also closed
 };

@@ -31,7 +31,7 @@ constexpr double kLearnedMinHolePerimeter = 1.0;
 Json ResultJson(const CompletionResult& r, double size_m2, const char* size_kind) {
   return {{"target", r.target},
           {"method", r.method},
-          {"provenance", "inferred:" + r.method},
+          {"provenance", r.provenance.empty() ? "inferred:" + r.method : r.provenance},
           {"faces", r.faces},
           {"inferred_area_m2", r.area},
           {size_kind, size_m2},
@@ -235,12 +235,13 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
   result.observed_faces = out.num_observed_faces();
   result.inferred_faces = out.NumInferredFaces();
   result.mesh = std::move(out.mesh());
-  std::size_t by_symmetry = 0, by_smooth = 0, by_learned = 0;
+  std::size_t by_symmetry = 0, by_repetition = 0, by_smooth = 0, by_learned = 0;
   for (std::size_t f = result.observed_faces; f < result.mesh.NumFaces(); ++f) {
     const Provenance p = result.mesh.provenance[f];
-    (p == Provenance::kInferredSymmetry  ? by_symmetry
-     : p == Provenance::kInferredLearned ? by_learned
-                                         : by_smooth)++;
+    (p == Provenance::kInferredSymmetry     ? by_symmetry
+     : p == Provenance::kInferredRepetition ? by_repetition
+     : p == Provenance::kInferredLearned    ? by_learned
+                                            : by_smooth)++;
   }
   const bool nothing = damage.Empty();
   result.report = {{"format", "muta.restore.report"},
@@ -253,7 +254,10 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
                    {"observed_faces", result.observed_faces},
                    {"inferred_faces", result.inferred_faces},
                    {"inferred_faces_by_method",
-                    {{"symmetry", by_symmetry}, {"learned", by_learned}, {"smooth", by_smooth}}},
+                    {{"symmetry", by_symmetry},
+                     {"repetition", by_repetition},
+                     {"learned", by_learned},
+                     {"smooth", by_smooth}}},
                    {"completed", entries},
                    {"not_completed", skipped},
                    {"seconds",
@@ -264,10 +268,10 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
     spdlog::info("restore: no damage found in {}: nothing inferred", input_name);
   } else {
     spdlog::info(
-        "restore: {} observed faces kept, {} inferred ({} symmetry, {} learned, {} smooth), {} "
-        "targets not completed, {:.1f} s",
-        result.observed_faces, result.inferred_faces, by_symmetry, by_learned, by_smooth,
-        skipped.size(), Seconds(start));
+        "restore: {} observed faces kept, {} inferred ({} symmetry, {} repetition, {} learned, {} "
+        "smooth), {} targets not completed, {:.1f} s",
+        result.observed_faces, result.inferred_faces, by_symmetry, by_repetition, by_learned,
+        by_smooth, skipped.size(), Seconds(start));
   }
   return result;
 }

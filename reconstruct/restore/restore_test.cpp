@@ -463,6 +463,8 @@ TEST_CASE("damage alike on every side: found where the storeys differ, completed
   REQUIRE(result.report["completed"].size() == 1);
   CHECK(result.report["completed"][0]["method"] == "symmetry");
   CHECK(result.report["completed"][0]["source"].get<std::string>().rfind("storey:", 0) == 0);
+  CHECK(result.report["completed"][0]["provenance"] == "inferred:repetition");
+  CHECK(result.report["inferred_faces_by_method"]["repetition"] == result.inferred_faces);
   REQUIRE(result.inferred_faces > 0);
   // What came in lies on the intact tower, and covers the lost row.
   const Mesh intact = Tower();
@@ -472,7 +474,7 @@ TEST_CASE("damage alike on every side: found where the storeys differ, completed
   double worst = 0;
   for (std::size_t f = result.observed_faces; f < result.mesh.NumFaces(); ++f) {
     inferred.faces.push_back(result.mesh.faces[f]);
-    CHECK(result.mesh.provenance[f] == Provenance::kInferredSymmetry);
+    CHECK(result.mesh.provenance[f] == Provenance::kInferredRepetition);
     for (const auto k : result.mesh.faces[f]) {
       worst = std::max(worst, intact_bvh.Closest(result.mesh.vertices[k].cast<double>()).distance);
     }

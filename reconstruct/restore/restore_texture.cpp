@@ -109,7 +109,9 @@ TexturedRestore CarryTexture(const RestoreResult& restored, const Mesh& textured
   for (std::size_t f = n_obs; f < r.NumFaces(); ++f) {
     bool done = false;
     const int k = source ? int(std::lround(source->values[f])) : -1;
-    if (r.provenance[f] == Provenance::kInferredSymmetry && sym.found && k > 0) {
+    if ((r.provenance[f] == Provenance::kInferredSymmetry ||
+         r.provenance[f] == Provenance::kInferredRepetition) &&
+        sym.found && k > 0) {
       if (!bvh) {
         Mesh observed;
         observed.vertices = textured.vertices;

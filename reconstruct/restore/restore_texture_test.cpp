@@ -161,6 +161,7 @@ TEST_CASE("restore texture: a storey transfer takes the texels of the storey it 
     m.vertices[m.faces[2][k]] = st.Down(p, s.axis_point, s.axis_direction).cast<float>();
   }
   m.face_extra[0].values[2] = kStoreySource + 1;
+  m.provenance[2] = Provenance::kInferredRepetition;
   const TexturedRestore t = CarryTexture(r, textured, atlas, "dense/textured.glb");
   REQUIRE(t.transferred_faces == 1);
   for (int k = 0; k < 3; ++k) {

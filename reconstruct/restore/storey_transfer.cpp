@@ -205,7 +205,7 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
       corner[c] = map(-dir, m.vertices[face[c]].cast<double>());
       ids[c] = moved.Add(face[c], corner[c]);
     }
-    out.AddFace(ids[0], ids[1], ids[2], Provenance::kInferredSymmetry, float(confidence),
+    out.AddFace(ids[0], ids[1], ids[2], Provenance::kInferredRepetition, float(confidence),
                 kStoreySource + dir, hole.region.value_or(-1));
     area += 0.5 * (corner[1] - corner[0]).cross(corner[2] - corner[0]).norm();
     ++faces;
@@ -221,6 +221,7 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
   CompletionResult r;
   r.target = fmt::format("hole {}", hole_id);
   r.method = "symmetry";
+  r.provenance = "inferred:repetition";
   r.faces = faces;
   r.area = area;
   r.confidence = confidence;

@@ -3,6 +3,7 @@
 //   muta restore --mesh FILE.ply -o DIR [--method auto|symmetry|smooth|learned] [--json]
 //   muta restore -w WORKSPACE [--method ...] [--force]   (dense/mesh.ply -> WORKSPACE/restore/;
 //       resumable stage "restore"; with dense/textured.glb also restored_textured.ply + atlas)
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -46,6 +47,8 @@ Json Summary(const restore::RestoreResult& r, const fs::path& dir) {
           {"symmetry_inlier_fraction", s.inlier_fraction},
           {"missing_regions", r.damage.regions.size()},
           {"holes", r.damage.NumHolesToFill()},
+          {"rings", std::count_if(r.damage.holes.begin(), r.damage.holes.end(),
+                                  [](const restore::Hole& h) { return !h.regular && h.ring; })},
           {"not_completed", r.report["not_completed"].size()},
           {"observed_faces", r.observed_faces},
           {"inferred_faces", r.inferred_faces},
@@ -67,8 +70,13 @@ void Print(const Json& j, bool json) {
   std::printf("muta restore – %s\n", j["output"].get<std::string>().c_str());
   std::printf("  symmetry        order %d (inliers %.1f %%)\n", j["rotation_order"].get<int>(),
               100.0 * j["symmetry_inlier_fraction"].get<double>());
-  std::printf("  damage          %zu missing regions, %zu holes\n",
+  std::printf("  damage          %zu missing regions, %zu holes",
               j["missing_regions"].get<std::size_t>(), j["holes"].get<std::size_t>());
+  if (j.value("rings", std::size_t(0)) > 0) {
+    std::printf(", %zu round the axis (only repetition completes them)",
+                j["rings"].get<std::size_t>());
+  }
+  std::printf("\n");
   if (j.contains("weak_support") && !j["weak_support"].is_null()) {
     std::printf("  weak support    %.1f %% of the surface (%zu regions, damage.json)\n",
                 100.0 * j["weak_support"].get<double>(), j["weak_regions"].get<std::size_t>());
