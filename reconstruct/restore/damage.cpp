@@ -334,6 +334,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
               i, v.size(), hole.loop.perimeter, 100 * hole.storey_contradicted,
               hole.loop.box.min.z(), hole.loop.box.max.z());
           hole.regular = false;
+          hole.by_storeys = true;
         }
       }
     }
@@ -577,6 +578,7 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
                      {"bounding_box", BoxJson(h.loop.box)},
                      {"regular_fraction", h.regular_fraction},
                      {"storey_contradicted", h.storey_contradicted},
+                     {"by_storeys", h.by_storeys},
                      {"ring", h.ring},
                      {"open_above", h.open_above},
                      {"open_top", h.open_top},

@@ -100,6 +100,9 @@ struct Hole {
   /// lies on observed surface that is no boundary there: a loop its rotated copies repeat
   /// (all sides damaged alike) that the storey above or below does not is damage, not design.
   double storey_contradicted = 0;
+  /// Made a hole by that storey rule (`storey_contradicted` >= `storey_contradict_fraction`,
+  /// the storey repetition trusted): the storey above or below holds what is missing here.
+  bool by_storeys = false;
   /// Winds around the symmetry axis (all round the building): no membrane spans it without
   /// cutting through the building, so no method fills it; it is reported, left open.
   bool ring = false;

@@ -129,11 +129,11 @@ class LearnedCompletion final : public CompletionMethod {
     const double extent = hole.loop.box.Size().maxCoeff();
     const double reach = std::max(2 * v, 0.25 * extent);
     Box3f unknown = Grown(hole.loop.box, reach);
+    const double rise = hole.open_top ? OpenTopRise(context, hole) : 0.0;
     if (hole.open_top) {
       // The building's top left open (a spire's lost tip): what stood above is unknown, up to
       // a few times the loop's width – a column over the loop, not a band round its membrane.
       const Eigen::Vector3d up = context.damage.symmetry.axis_direction.normalized();
-      const double rise = OpenTopRise(context, hole);
       for (int k = 0; k < 3; ++k) {
         if (up[k] > 0) unknown.max[k] += float(rise * up[k]);
         if (up[k] < 0) unknown.min[k] += float(rise * up[k]);
@@ -146,8 +146,7 @@ class LearnedCompletion final : public CompletionMethod {
     r->holes_closed.push_back(hole_id);
     if (hole.open_top) {
       r->why += fmt::format(
-          "; the building's top left open: unknown is the column {:.1f} m above the loop",
-          OpenTopRise(context, hole));
+          "; the building's top left open: unknown is the column {:.1f} m above the loop", rise);
     }
     return r;
   }

@@ -445,6 +445,7 @@ TEST_CASE("damage alike on every side: found where the storeys differ, completed
   REQUIRE(ring != nullptr);
   CHECK_FALSE(ring->regular);
   CHECK(ring->storey_contradicted >= 0.6);
+  CHECK(ring->by_storeys);
   CHECK(ring->loop.box.Center().z() > 4.5);  // the middle storey's
   CHECK(ring->loop.box.Center().z() < 4.5 + 0.92 * 6);
   CHECK(d.NumHolesToFill() == 0);  // a ring is reported, not filled

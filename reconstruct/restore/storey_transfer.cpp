@@ -48,11 +48,11 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
   // its rotated copies are cut alike, the storey above or below is not). Elsewhere a storey
   // may differ by design – storey 1's windows lie in the plane of storey 2's, plates as far
   // proud of their walls, but are larger and set elsewhere.
-  if (hole.storey_contradicted < kMinAgreement) {
+  if (!hole.by_storeys) {
     why = fmt::format(
         "the loop was not found by the storeys (its copy one storey up or down is surface "
-        "without a boundary along {:.0f} % of it, {:.0f} % needed)",
-        100 * hole.storey_contradicted, 100 * kMinAgreement);
+        "without a boundary along {:.0f} % of it)",
+        100 * hole.storey_contradicted);
     return std::nullopt;
   }
   const StoreyRepetition& st = *sym.storeys;
