@@ -12,6 +12,7 @@
 #include "reconstruct/mvs/patch_match_options.h"
 #include "reconstruct/orient.h"
 #include "reconstruct/sfm.h"
+#include "reconstruct/texture/photo_refine.h"
 #include "reconstruct/texture/texture.h"
 #include "reconstruct/undistort.h"
 
@@ -53,6 +54,7 @@ void ReconstructOptions::Check() const {
       << "--dense-max-size must be at least 64 pixels";
   MUTA_CHECK(!poisson_depth || (*poisson_depth >= 5 && *poisson_depth <= 13))
       << "--poisson-depth must be 5 to 13";
+  MUTA_CHECK(refine_rounds >= 0 && refine_rounds <= 8) << "--refine-rounds must be 0 to 8";
   MUTA_CHECK(!texel_size_mm || *texel_size_mm > 0) << "--texel-size must be positive (mm)";
   ParseMatcherKind(matcher);
   if (intrinsics) {
@@ -165,15 +167,29 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
   MeshingOptions meshing = MeshingPreset(o.quality);
   if (o.poisson_depth) meshing.depth = *o.poisson_depth;
   // "method" names what the stage does, so workspaces meshed by an older method mesh again.
+  // The photometric refinement (opt-in) reads the undistorted images too; without it the
+  // stage's record is what it was before the option existed.
+  PhotoRefineOptions refine;
+  refine.rounds = o.refine_rounds;
+  Json mesh_options = {
+      {"quality", o.quality},
+      {"poisson_depth", IntJson(o.poisson_depth)},
+      {"method", "poisson, region of interest, depth from spacing, distance trim"}};
+  if (refine.rounds > 0) mesh_options["refine_rounds"] = refine.rounds;
   stages.push_back({"mesh",
-                    {{"quality", o.quality},
-                     {"poisson_depth", IntJson(o.poisson_depth)},
-                     {"method", "poisson, region of interest, depth from spacing, distance trim"}},
-                    {"dense/fused.ply", "dense/sparse"},
+                    mesh_options,
+                    refine.rounds > 0 ? std::vector<std::string>{"dense/fused.ply", "dense/sparse",
+                                                                 "dense/images"}
+                                      : std::vector<std::string>{"dense/fused.ply", "dense/sparse"},
                     {"dense/mesh.ply"},
-                    [meshing](Workspace& ws, Progress& progress) {
-                      return MeshFromPoints(ws.Path("dense/fused.ply"), ws.Path("dense/mesh.ply"),
-                                            meshing, progress);
+                    [meshing, refine](Workspace& ws, Progress& progress) {
+                      Json figures = MeshFromPoints(ws.Path("dense/fused.ply"),
+                                                    ws.Path("dense/mesh.ply"), meshing, progress);
+                      if (refine.rounds > 0) {
+                        figures["refine"] =
+                            RefineMeshPhotometric(ws.Path("dense"), refine, progress);
+                      }
+                      return figures;
                     }});
 
   TextureOptions texture;

@@ -94,6 +94,11 @@ CommandSpec ReconstructCommand() {
                            "Poisson octree depth (default by "
                            "--quality)")
                 ->check(CLI::Range(5, 13));
+            sub.add_option("--refine-rounds", o->pipeline.refine_rounds,
+                           "Photometric refinement of the mesh: rounds of moving each vertex "
+                           "along its normal to where the photographs agree best (0: off)")
+                ->capture_default_str()
+                ->check(CLI::Range(0, 8));
             sub.add_option("--texel-size", o->texel_size_mm,
                            "Texture atlas texel size in mm (default: the photographs' ground "
                            "sampling distance)")
