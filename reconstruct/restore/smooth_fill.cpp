@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/closest_point.h"
+#include "core/vertex_rings.h"
 #include "reconstruct/restore/completion.h"
 
 namespace muta::restore {
@@ -57,17 +58,8 @@ Membrane SpanHole(const Mesh& m, const Hole& hole) {
     tris.push_back({id(rings - 1, i + 1), id(rings - 1, i), centre_id});
 
   // Umbrella smoothing of the interior (rings >= 1 and the centre).
-  std::vector<std::vector<std::size_t>> neighbours(pos.size());
-  for (const auto& t : tris) {
-    for (int k = 0; k < 3; ++k) {
-      neighbours[t[k]].push_back(t[(k + 1) % 3]);
-      neighbours[t[k]].push_back(t[(k + 2) % 3]);
-    }
-  }
-  for (auto& nb : neighbours) {
-    std::sort(nb.begin(), nb.end());
-    nb.erase(std::unique(nb.begin(), nb.end()), nb.end());
-  }
+  const std::vector<std::vector<std::size_t>> neighbours =
+      VertexRings<std::size_t>(pos.size(), tris);
   std::vector<Eigen::Vector3d> next = pos;
   for (int it = 0; it < kSmoothingIterations; ++it) {
     for (std::size_t v = n; v < pos.size(); ++v) {

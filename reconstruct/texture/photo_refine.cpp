@@ -14,6 +14,7 @@
 #include "core/ply_io.h"
 #include "core/pose.h"
 #include "core/progress.h"
+#include "core/vertex_rings.h"
 #include "reconstruct/texture/texel_visibility.h"
 #include "reconstruct/texture/view_selection.h"
 
@@ -103,17 +104,8 @@ Json PhotoRefine(Mesh& mesh, const std::vector<TextureView>& views,
     centres[v] = views[v].cam_from_world.Inverse().translation;
   }
   // Vertex neighbours for the smoothing.
-  std::vector<std::vector<std::uint32_t>> neighbours(nv);
-  for (const Face& f : mesh.faces) {
-    for (int k = 0; k < 3; ++k) {
-      neighbours[f[k]].push_back(f[(k + 1) % 3]);
-      neighbours[f[k]].push_back(f[(k + 2) % 3]);
-    }
-  }
-  for (auto& n : neighbours) {
-    std::sort(n.begin(), n.end());
-    n.erase(std::unique(n.begin(), n.end()), n.end());
-  }
+  const std::vector<std::vector<std::uint32_t>> neighbours =
+      VertexRings<std::uint32_t>(nv, mesh.faces);
 
   Json rounds = Json::array();
   const int r = options.patch / 2;
@@ -201,7 +193,7 @@ Json PhotoRefine(Mesh& mesh, const std::vector<TextureView>& views,
             ok = ProjectToPixel(rv, pts[q], &px, nullptr) &&
                  grey[seen[0].view].Sample(px.x(), px.y(), &ref[q]);
           }
-          double score = -2;
+          double score = kNoScore;
           if (ok) {
             double sum = 0;
             int count = 0;
@@ -230,7 +222,7 @@ Json PhotoRefine(Mesh& mesh, const std::vector<TextureView>& views,
           scores[std::size_t(j + options.steps)] = score;
           best = std::max(best, score);
         }
-        if (best <= -2 || ref_sd < options.min_contrast) continue;
+        if (best <= kNoScore || ref_sd < options.min_contrast) continue;
         step[i] = h;
         for (std::size_t k = 0; k < span; ++k) curve[i * span + k] = float(scores[k]);
       }
