@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <utility>
 
 #include <tbb/parallel_for.h>
 
@@ -288,15 +289,19 @@ Json PhotoRefine(Mesh& mesh, const std::vector<TextureView>& views,
     auto moved_to = [&](std::uint32_t v) {
       return Vec3f(from[v] + (d[v] * mesh.normals[v].cast<double>()).cast<float>());
     };
+    // A face's (area-weighted) normal before and after the moves.
+    auto normals_of = [&](const Face& f) {
+      const Vec3f a = moved_to(f[0]);
+      return std::pair<Vec3f, Vec3f>((from[f[1]] - from[f[0]]).cross(from[f[2]] - from[f[0]]),
+                                     (moved_to(f[1]) - a).cross(moved_to(f[2]) - a));
+    };
     std::size_t held = 0;
     for (int pass = 0; pass <= kFoldHalvings; ++pass) {
       std::vector<std::uint8_t> shrink(nv, 0);
       std::size_t folds = 0;
       for (const Face& f : mesh.faces) {
-        const Vec3f before = (from[f[1]] - from[f[0]]).cross(from[f[2]] - from[f[0]]);
-        const Vec3f a = moved_to(f[0]);
-        const Vec3f after = (moved_to(f[1]) - a).cross(moved_to(f[2]) - a);
-        if (after.dot(before) > 0) continue;
+        const auto [before, after] = normals_of(f);
+        if (before.squaredNorm() == 0 || after.dot(before) > 0) continue;  // degenerate: none
         ++folds;
         for (const std::uint32_t v : f) shrink[v] = 1;
       }
@@ -310,9 +315,7 @@ Json PhotoRefine(Mesh& mesh, const std::vector<TextureView>& views,
     // Faces turned by more than 45 degrees: the roughness the moves added.
     std::size_t turned = 0;
     for (const Face& f : mesh.faces) {
-      const Vec3f before = (from[f[1]] - from[f[0]]).cross(from[f[2]] - from[f[0]]);
-      const Vec3f a = moved_to(f[0]);
-      const Vec3f after = (moved_to(f[1]) - a).cross(moved_to(f[2]) - a);
+      const auto [before, after] = normals_of(f);
       turned += after.dot(before) < std::cos(0.25 * M_PI) * after.norm() * before.norm();
     }
     double moved = 0;
