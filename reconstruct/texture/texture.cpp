@@ -233,6 +233,19 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   }
   fig["textured_faces"] = gsds.size();
   fig["untextured_faces"] = nf - gsds.size();
+  {
+    // Faces count, but the eye sees area: the untextured faces' share of the surface.
+    double area = 0, untextured = 0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      const Face& t = mesh.faces[f];
+      const double a = 0.5 * double((mesh.vertices[t[1]] - mesh.vertices[t[0]])
+                                        .cross(mesh.vertices[t[2]] - mesh.vertices[t[0]])
+                                        .norm());
+      area += a;
+      if (sel.labels[f] < 0) untextured += a;
+    }
+    fig["untextured_area_fraction"] = area > 0 ? untextured / area : 0.0;
+  }
   fig["views_used"] = std::count(view_used.begin(), view_used.end(), 1);
 
   t0 = std::chrono::steady_clock::now();

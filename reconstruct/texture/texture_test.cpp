@@ -180,6 +180,8 @@ TEST_CASE("TextureMesh bakes the photographed colours onto the surface", "[unit]
     }
   }
   CHECK(bottom == 200);
+  // The unseen bottom is one of the cube's six equal sides.
+  CHECK(f["untextured_area_fraction"].get<double>() == Approx(1.0 / 6).epsilon(1e-4));
   std::sort(errors.begin(), errors.end());
   double error = 0;
   for (const double e : errors) error += e;
