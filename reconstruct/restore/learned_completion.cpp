@@ -7,14 +7,19 @@
 // boundary loops, the smooth membrane spanning each loop is proposed as well and kept
 // triangle by triangle where the network predicts intact surface: it places a thin plate
 // (a plaque, a door leaf) to within its own accuracy, which a 0.12 m voxel cannot, and
-// marching-cubes triangles within the ridge's reach of a kept membrane are dropped. Every
+// marching-cubes triangles within the ridge's reach of a kept membrane are dropped. A loop on a
+// small box-shaped piece (a plaque or a window leaf partly broken off, element_box.h) proposes
+// the piece's box instead of the membrane: the sides' unobserved cells, each kept where the
+// network predicts the element (at the cell or half a voxel inside it). Every
 // triangle is labelled inferred:learned with the network's probability as its confidence.
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -23,6 +28,7 @@
 #include "core/closest_point.h"
 #include "core/error.h"
 #include "reconstruct/restore/completion.h"
+#include "reconstruct/restore/element_box.h"
 #include "reconstruct/restore/learned_net.h"
 #include "reconstruct/restore/learned_voxel.h"
 
@@ -31,14 +37,16 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kContextVoxels = 8;      ///< observed context around the unknown box, each side
-constexpr int kSingleBlock = 96;       ///< up to this many voxels per axis: one network call
-constexpr int kTileCore = 64;          ///< larger blocks: tiles of this core size (+ context)
-constexpr double kOpenTopRise = 4.0;   ///< column over an open top, x the loop's width
-constexpr int kMaxVoxels = 480;        ///< per axis; larger regions are refused
-constexpr double kIso = 0.5;           ///< probability of the extracted surface
-constexpr double kDoubleVoxels = 0.5;  ///< closer to observed surface (voxels): doubling it
-constexpr double kRidgeVoxels = 1.0;   ///< vertices move at most this far to the ridge
+constexpr int kContextVoxels = 8;        ///< observed context around the unknown box, each side
+constexpr int kSingleBlock = 96;         ///< up to this many voxels per axis: one network call
+constexpr int kTileCore = 64;            ///< larger blocks: tiles of this core size (+ context)
+constexpr double kOpenTopRise = 4.0;     ///< column over an open top, x the loop's width
+constexpr int kMaxVoxels = 480;          ///< per axis; larger regions are refused
+constexpr double kIso = 0.5;             ///< probability of the extracted surface
+constexpr double kDoubleVoxels = 0.5;    ///< closer to observed surface (voxels): doubling it
+constexpr double kRidgeVoxels = 1.0;     ///< vertices move at most this far to the ridge
+constexpr double kBoxCellVoxels = 0.25;  ///< a box proposal's cells, in voxels
+constexpr double kBoxMaxExtent = 0.15;   ///< an element is at most this x the mesh's diagonal
 
 Box3f Grown(Box3f b, double by) {
   b.min.array() -= float(by);
@@ -112,10 +120,13 @@ class LearnedCompletion final : public CompletionMethod {
     for (const Hole& hole : context.damage.holes) {
       if (!hole.regular && hole.region == region_id) holes.push_back(hole.id);
     }
-    auto r = Complete(context, Grown(region.box, v), region_id, holes, std::nullopt, out, why);
+    std::vector<int> also_closed;
+    auto r = Complete(context, Grown(region.box, v), region_id, holes, std::nullopt, false, out,
+                      why, also_closed);
     if (!r) return r;
     r->target = fmt::format("region {}", region_id);
     r->holes_closed = holes;
+    r->holes_closed.insert(r->holes_closed.end(), also_closed.begin(), also_closed.end());
     return r;
   }
 
@@ -139,11 +150,14 @@ class LearnedCompletion final : public CompletionMethod {
         if (up[k] < 0) unknown.min[k] += float(rise * up[k]);
       }
     }
+    std::vector<int> also_closed;
     auto r = Complete(context, unknown, hole.region.value_or(-1), {hole_id},
-                      hole.open_top ? std::nullopt : std::optional<double>(reach), out, why);
+                      hole.open_top ? std::nullopt : std::optional<double>(reach), true, out, why,
+                      also_closed);
     if (!r) return r;
     r->target = fmt::format("hole {}", hole_id);
     r->holes_closed.push_back(hole_id);
+    r->holes_closed.insert(r->holes_closed.end(), also_closed.begin(), also_closed.end());
     if (hole.open_top) {
       r->why += fmt::format(
           "; the building's top left open: unknown is the column {:.1f} m above the loop", rise);
@@ -169,8 +183,9 @@ class LearnedCompletion final : public CompletionMethod {
 
   std::optional<CompletionResult> Complete(const CompletionContext& context, const Box3f& unknown,
                                            int region_id, const std::vector<int>& holes,
-                                           std::optional<double> hole_reach,
-                                           RestoredMeshBuilder& out, std::string& why) {
+                                           std::optional<double> hole_reach, bool hole_only,
+                                           RestoredMeshBuilder& out, std::string& why,
+                                           std::vector<int>& also_closed) {
     const auto start = std::chrono::steady_clock::now();
     const double v = net_.info().voxel_size;
     VoxelBlock block;
@@ -196,6 +211,32 @@ class LearnedCompletion final : public CompletionMethod {
     // for an element standing diagonally (a plaque on an octagon's side), take in the building
     // behind it, where the network would re-predict observed structure.
     std::vector<Membrane> membranes;
+    // A loop on a small box-shaped piece (a plaque, a window leaf broken off): the piece's box
+    // is proposed instead of the membrane (element_box.h); other loops on the same piece are
+    // closed with it.
+    std::vector<std::optional<ElementBox>> boxes(holes.size());
+    if (!holes.empty()) {
+      const WeldedTopology topology = WeldVertices(m, 1e-6 * context.damage.diagonal);
+      ElementBoxOptions box_options;
+      box_options.max_extent = kBoxMaxExtent * context.damage.diagonal;
+      for (std::size_t i = 0; i < holes.size(); ++i) {
+        auto box = FitElementBox(m, topology, context.damage.holes.at(holes[i]).loop, box_options);
+        if (!box || !boxed_.insert(box->faces.front()).second) continue;
+        std::set<std::uint32_t> welded;
+        for (const auto f : box->faces) {
+          for (int k = 0; k < 3; ++k) welded.insert(topology.representative[m.faces[f][k]]);
+        }
+        for (const Hole& other : context.damage.holes) {
+          if (other.regular || other.loop.vertices.empty() ||
+              std::find(holes.begin(), holes.end(), other.id) != holes.end() ||
+              !welded.count(topology.representative[other.loop.vertices[0]])) {
+            continue;
+          }
+          also_closed.push_back(other.id);
+        }
+        boxes[i] = std::move(box);
+      }
+    }
     Mesh span;
     for (const int h : holes) {
       membranes.push_back(SpanHole(m, context.damage.holes.at(h)));
@@ -252,7 +293,59 @@ class LearnedCompletion final : public CompletionMethod {
     // plate better than that; the network decides where the membrane is right.
     Mesh accepted;
     std::size_t membrane_faces = 0, membrane_rejected = 0;
+    std::size_t box_faces = 0, box_rejected = 0, boxes_used = 0;
+    std::string box_notes;
+    auto accept = [&](const Eigen::Vector3d& a, const Eigen::Vector3d& b, const Eigen::Vector3d& c,
+                      const std::array<std::uint32_t, 3>& tri, double pc) {
+      const double face_area = 0.5 * (b - a).cross(c - a).norm();
+      added.push_back(tri);
+      added_confidence.push_back(float(std::clamp(pc, 0.0, 1.0)));
+      const auto first = std::uint32_t(accepted.vertices.size());
+      for (const auto* x : {&a, &b, &c}) accepted.vertices.push_back(x->cast<float>());
+      accepted.faces.emplace_back(first, first + 1, first + 2);
+      area += face_area;
+      confidence_area += std::clamp(pc, 0.0, 1.0) * face_area;
+      ++faces;
+    };
+    // A box-shaped piece's box: its sides' unobserved cells where the network predicts the
+    // element.
+    for (std::size_t bi = 0; bi < boxes.size(); ++bi) {
+      if (!boxes[bi]) continue;
+      const ElementBox& box = *boxes[bi];
+      ++boxes_used;
+      std::map<std::array<float, 3>, std::uint32_t> ids;
+      auto vertex = [&](const Eigen::Vector3d& x) {
+        const Vec3f pos = x.cast<float>();
+        auto it = ids.find({pos.x(), pos.y(), pos.z()});
+        if (it != ids.end()) return it->second;
+        const Color3u8 colour = colour_at(x);
+        const std::uint32_t id = out.AddVertex(pos, nullptr, m.colors.empty() ? nullptr : &colour);
+        ids.emplace(std::array<float, 3>{pos.x(), pos.y(), pos.z()}, id);
+        return id;
+      };
+      const double tolerance = ElementBoxOptions{}.plane_tolerance;
+      for (const BoxCell& cell : UnobservedBoxCells(box, m, kBoxCellVoxels * v, tolerance)) {
+        const auto& [a, b, c] = cell.corners;
+        // The network's belief that the element is there: at the cell or half a voxel inside
+        // it (a plate thinner than a voxel is one band; its faces lie on the band's flanks).
+        const Eigen::Vector3d centroid = (a + b + c) / 3.0;
+        const double pc =
+            std::max(SampleTrilinear(block, raw, centroid),
+                     SampleTrilinear(block, raw, centroid - 0.5 * v * box.SideNormal(cell.side)));
+        if (pc < kIso) {
+          ++box_rejected;
+          continue;
+        }
+        accept(a, b, c, {vertex(a), vertex(b), vertex(c)}, pc);
+        ++box_faces;
+      }
+      const Eigen::Vector3d size = box.hi - box.lo;
+      box_notes +=
+          fmt::format("{}a {:.2f} x {:.2f} x {:.2f} m box-shaped piece ({} observed faces)",
+                      box_notes.empty() ? "" : ", ", size[0], size[1], size[2], box.faces.size());
+    }
     for (std::size_t mi = 0; mi < holes.size(); ++mi) {
+      if (boxes[mi]) continue;
       const Hole& hole = context.damage.holes.at(holes[mi]);
       const Membrane& membrane = membranes[mi];
       std::vector<std::int64_t> ids(membrane.positions.size(), -1);
@@ -278,20 +371,21 @@ class LearnedCompletion final : public CompletionMethod {
           }
           tri[k] = std::uint32_t(ids[t[k]]);
         }
-        added.push_back(tri);
-        added_confidence.push_back(float(std::clamp(pc, 0.0, 1.0)));
-        const auto first = std::uint32_t(accepted.vertices.size());
-        for (const auto* x : {&a, &b, &c}) accepted.vertices.push_back(x->cast<float>());
-        accepted.faces.emplace_back(first, first + 1, first + 2);
-        area += face_area;
-        confidence_area += std::clamp(pc, 0.0, 1.0) * face_area;
-        ++faces;
+        accept(a, b, c, tri, pc);
         ++membrane_faces;
       }
     }
     std::optional<TriangleBvh> membrane_bvh;
     if (!accepted.faces.empty()) membrane_bvh.emplace(accepted);
     std::unordered_map<std::uint32_t, std::uint32_t> new_vertex;
+    // A hole on a box-shaped piece is the piece's break: its box says what is missing, and
+    // marching cubes would only add the band's blur beside it (the gap between a plaque and
+    // its wall).
+    std::size_t left_out = 0;
+    if (hole_only && boxes_used == holes.size()) {
+      left_out = iso.faces.size();
+      iso.faces.clear();
+    }
     for (const Face& f : iso.faces) {
       const Eigen::Vector3d a = iso.vertices[f[0]], b = iso.vertices[f[1]], c = iso.vertices[f[2]];
       const double face_area = 0.5 * (b - a).cross(c - a).norm();
@@ -361,6 +455,22 @@ class LearnedCompletion final : public CompletionMethod {
     r.source =
         fmt::format("model:unet3d-v{} {} ({} training steps, {:.3f} m voxels)",
                     net_.info().format_version, weights_.filename().string(), net_.info().steps, v);
+    std::string loops_note;
+    if (holes.size() > boxes_used) {
+      loops_note = fmt::format(
+          ", {} membrane triangles over {} boundary loop(s) where the network predicts surface ({} "
+          "rejected)",
+          membrane_faces, holes.size() - boxes_used, membrane_rejected);
+    }
+    if (boxes_used > 0) {
+      loops_note += fmt::format(
+          ", {} triangles of {} where the network predicts surface ({} rejected{})", box_faces,
+          box_notes, box_rejected,
+          left_out > 0 ? fmt::format("; {} marching-cubes triangles left out: the box says what "
+                                     "the break took",
+                                     left_out)
+                       : std::string());
+    }
     r.why = fmt::format(
         "3D U-Net completion of a {} x {} x {} voxel block ({:.2f} m voxels, {:.1f} s, {}): {} "
         "triangles by marching cubes at p = {:.1f} moved onto the probability ridge ({} dropped "
@@ -369,16 +479,13 @@ class LearnedCompletion final : public CompletionMethod {
         symmetry.found && symmetry.order >= 2
             ? fmt::format("hinted by the {}-fold rotational symmetry", symmetry.order)
             : std::string("no symmetry hint"),
-        faces - membrane_faces, kIso, dropped,
-        holes.empty() ? std::string()
-                      : fmt::format(", {} membrane triangles over {} boundary loop(s) where the "
-                                    "network predicts surface ({} rejected)",
-                                    membrane_faces, holes.size(), membrane_rejected));
+        faces - membrane_faces - box_faces, kIso, dropped, loops_note);
     return r;
   }
 
   CompletionNet net_;
   fs::path weights_;
+  std::set<std::uint32_t> boxed_;  ///< elements already completed as boxes (their first face)
 };
 
 }  // namespace

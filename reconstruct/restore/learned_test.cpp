@@ -406,4 +406,83 @@ TEST_CASE("learned: a hole in a wall is closed on the wall's plane where the net
   CHECK(off_plane < 0.5 * on_plane);
 }
 
+TEST_CASE("learned: a plate that lost its front is completed as its box where the network agrees",
+          "[unit]") {
+  // A wall sheet (8 x 4 m, 0.25 m quads) with a plate 1.0 x 0.1 x 0.5 m standing 0.25 m in front
+  // of it (a name plaque), whose front, one triangle of its top and one of its end are lost – the
+  // corners stay on what is left, as when synth breaks off a part's outer half. The plate is a
+  // box-shaped piece: its box's unobserved cells are proposed, on the plate's planes exactly.
+  Mesh m;
+  constexpr double kCell = 0.25;
+  for (int i = 0; i < 32; ++i) {
+    for (int j = 0; j < 16; ++j) {
+      const double x = i * kCell, z = j * kCell;
+      Quad(m, {x, 0, z}, {x + kCell, 0, z}, {x + kCell, 0, z + kCell}, {x, 0, z + kCell});
+    }
+  }
+  const Vector3d lo(3.0, -0.35, 2.0), hi(4.0, -0.25, 2.5);
+  const std::size_t first = m.NumFaces();
+  Box(m, lo, hi);  // faces: -z, +z, -y (front), +x, +y (back), -x; two each
+  Mesh broken = m;
+  broken.faces.clear();
+  double lost = 0;
+  for (std::size_t f = 0; f < m.NumFaces(); ++f) {
+    const std::size_t k = f - first;
+    if (f >= first && (k == 3 || k == 4 || k == 5 || k == 6)) {
+      const Vector3d a = m.vertices[m.faces[f][0]].cast<double>(),
+                     b = m.vertices[m.faces[f][1]].cast<double>(),
+                     c = m.vertices[m.faces[f][2]].cast<double>();
+      lost += 0.5 * (b - a).cross(c - a).norm();
+      continue;
+    }
+    broken.faces.push_back(m.faces[f]);
+  }
+  broken.ComputeVertexNormals();
+  const WeldedTopology topology = WeldVertices(broken, 1e-6);
+  std::vector<BoundaryLoop> loops = FindBoundaryLoops(broken, topology);
+  const auto plate = std::find_if(loops.begin(), loops.end(),
+                                  [&](const BoundaryLoop& l) { return l.box.max.y() < -0.2f; });
+  REQUIRE(plate != loops.end());
+  Damage damage;
+  damage.diagonal = std::sqrt(8.0 * 8.0 + 4.0 * 4.0 + 0.35 * 0.35);
+  Hole hole;
+  hole.id = 0;
+  hole.loop = *plate;
+  damage.holes.push_back(hole);
+
+  const TriangleBvh bvh(broken);
+  const PointIndex vertex_index(broken.vertices);
+  const CompletionContext context{broken, bvh, damage, vertex_index};
+  RestoredMeshBuilder out(broken);
+  std::string why;
+  const std::unique_ptr<CompletionMethod> method = MakeLearnedCompletion(ShippedWeights());
+  const std::optional<CompletionResult> r = method->CompleteHole(context, 0, out, why);
+  INFO(why);
+  REQUIRE(r.has_value());
+  INFO(r->why);
+  CHECK_THAT(r->why, Catch::Contains("box-shaped piece"));
+  const Mesh& restored = out.mesh();
+  // Only the plate's planes: every inferred triangle lies on a side of its box.
+  double on_box = 0, elsewhere = 0;
+  for (std::size_t f = broken.NumFaces(); f < restored.NumFaces(); ++f) {
+    CHECK(restored.provenance[f] == Provenance::kInferredLearned);
+    const Vector3d a = restored.vertices[restored.faces[f][0]].cast<double>(),
+                   b = restored.vertices[restored.faces[f][1]].cast<double>(),
+                   c = restored.vertices[restored.faces[f][2]].cast<double>();
+    const Vector3d centre = (a + b + c) / 3.0;
+    const double area = 0.5 * (b - a).cross(c - a).norm();
+    const bool inside = ((centre.array() >= lo.array() - 1e-4).all() &&
+                         (centre.array() <= hi.array() + 1e-4).all());
+    bool on_side = false;
+    for (int k = 0; k < 3; ++k) {
+      on_side = on_side || std::abs(centre[k] - lo[k]) < 1e-4 || std::abs(centre[k] - hi[k]) < 1e-4;
+    }
+    (inside && on_side ? on_box : elsewhere) += area;
+  }
+  INFO("inferred on the plate's box " << on_box << " m^2 (lost " << lost << " m^2), elsewhere "
+                                      << elsewhere << " m^2");
+  CHECK(on_box == Approx(lost).epsilon(0.1));
+  CHECK(elsewhere < 0.1 * lost);
+}
+
 }  // namespace

@@ -222,6 +222,7 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
       }
     }
     if (r) {
+      closed.insert(r->holes_closed.begin(), r->holes_closed.end());
       entries.push_back(ResultJson(*r, hole.loop.perimeter, "hole_perimeter_m"));
     } else {
       skipped.push_back({{"target", "hole " + std::to_string(hole.id)},
