@@ -26,17 +26,9 @@ using Eigen::Vector3d;
 
 using muta::test::Quad;
 using muta::test::V;
-// Axis-aligned box [lo, hi], outward-facing quads.
+// Axis-aligned box [lo, hi], outward-facing quads (faces: -z, +z, -y, +x, +y, -x; two each).
 void Box(Mesh& m, const Vector3d& lo, const Vector3d& hi) {
-  auto p = [&](int x, int y, int z) {
-    return Vector3d(x ? hi.x() : lo.x(), y ? hi.y() : lo.y(), z ? hi.z() : lo.z());
-  };
-  Quad(m, p(0, 0, 0), p(0, 1, 0), p(1, 1, 0), p(1, 0, 0));
-  Quad(m, p(0, 0, 1), p(1, 0, 1), p(1, 1, 1), p(0, 1, 1));
-  Quad(m, p(0, 0, 0), p(1, 0, 0), p(1, 0, 1), p(0, 0, 1));
-  Quad(m, p(1, 0, 0), p(1, 1, 0), p(1, 1, 1), p(1, 0, 1));
-  Quad(m, p(1, 1, 0), p(0, 1, 0), p(0, 1, 1), p(1, 1, 1));
-  Quad(m, p(0, 1, 0), p(0, 0, 0), p(0, 0, 1), p(0, 1, 1));
+  muta::test::OrientedBox(m, 0.5 * (lo + hi), Eigen::Matrix3d::Identity(), 0.5 * (hi - lo));
 }
 // An octagonal column of radius r from z0 to z1 at (x, y), its sides cut into `rings` bands.
 void Column(Mesh& m, double x, double y, double r, double z0, double z1, int rings) {
@@ -341,6 +333,53 @@ TEST_CASE("learned: the shipped network completes a broken column, labelled, obs
   CHECK(double(close) >= 0.5 * double(inferred));
 }
 
+// A wall sheet in the x-z plane (y = 0): `columns` x `rows` quads of `cell` metres, less those
+// whose lower-left corner (x, z) `skip` names.
+template <typename Skip>
+void WallSheet(Mesh& m, int columns, int rows, double cell, Skip skip) {
+  for (int i = 0; i < columns; ++i) {
+    for (int j = 0; j < rows; ++j) {
+      const double x = i * cell, z = j * cell;
+      if (skip(x, z)) continue;
+      Quad(m, {x, 0, z}, {x + cell, 0, z}, {x + cell, 0, z + cell}, {x, 0, z + cell});
+    }
+  }
+}
+
+// Calls f(centroid, area) for each inferred face of `out`, checking it is labelled learned.
+template <typename F>
+void ForLearnedFaces(const RestoredMeshBuilder& out, F f) {
+  const Mesh& m = out.mesh();
+  for (std::size_t i = out.num_observed_faces(); i < m.NumFaces(); ++i) {
+    CHECK(m.provenance[i] == Provenance::kInferredLearned);
+    const Vector3d a = m.vertices[m.faces[i][0]].cast<double>(),
+                   b = m.vertices[m.faces[i][1]].cast<double>(),
+                   c = m.vertices[m.faces[i][2]].cast<double>();
+    f((a + b + c) / 3.0, 0.5 * (b - a).cross(c - a).norm());
+  }
+}
+
+// The shipped network closing `loop` of `mesh` as the damage's only hole.
+struct LoopCompletion {
+  Damage damage;
+  TriangleBvh bvh;
+  PointIndex vertex_index;
+  RestoredMeshBuilder out;
+  std::string why;
+  std::optional<CompletionResult> result;
+
+  LoopCompletion(const Mesh& mesh, const BoundaryLoop& loop, double diagonal)
+      : bvh(mesh), vertex_index(mesh.vertices), out(mesh) {
+    damage.diagonal = diagonal;
+    Hole hole;
+    hole.id = 0;
+    hole.loop = loop;
+    damage.holes.push_back(hole);
+    const CompletionContext context{mesh, bvh, damage, vertex_index};
+    result = MakeLearnedCompletion(ShippedWeights())->CompleteHole(context, 0, out, why);
+  }
+};
+
 TEST_CASE("learned: a hole in a wall is closed on the wall's plane where the network agrees",
           "[unit]") {
   // A single-sheet wall (6 x 4 m in the x-z plane, 0.25 m quads) standing on a floor sheet,
@@ -349,12 +388,10 @@ TEST_CASE("learned: a hole in a wall is closed on the wall's plane where the net
   // marching-cubes triangles, which lie on the 0.12 m voxels' ridge, not on the plane.
   Mesh wall;
   constexpr double kCell = 0.25;
+  WallSheet(wall, 24, 16, kCell, [](double x, double z) {
+    return x >= 2.5 && x < 3.5 && z >= 1.5 && z < 2.5;  // the hole
+  });
   for (int i = 0; i < 24; ++i) {
-    for (int j = 0; j < 16; ++j) {
-      const double x = i * kCell, z = j * kCell;
-      if (x >= 2.5 && x < 3.5 && z >= 1.5 && z < 2.5) continue;  // the hole
-      Quad(wall, {x, 0, z}, {x + kCell, 0, z}, {x + kCell, 0, z + kCell}, {x, 0, z + kCell});
-    }
     for (int j = 0; j < 6; ++j) {  // the floor in front of the wall
       const double x = i * kCell, y = -1.5 + j * kCell;
       Quad(wall, {x, y, 0}, {x + kCell, y, 0}, {x + kCell, y + kCell, 0}, {x, y + kCell, 0});
@@ -366,38 +403,19 @@ TEST_CASE("learned: a hole in a wall is closed on the wall's plane where the net
   std::sort(loops.begin(), loops.end(),
             [](const auto& a, const auto& b) { return a.perimeter < b.perimeter; });
   REQUIRE(loops.front().perimeter == Approx(4.0).epsilon(1e-3));
-  Damage damage;
-  damage.diagonal = 8.0;
-  Hole hole;
-  hole.id = 0;
-  hole.loop = loops.front();
-  damage.holes.push_back(hole);
-
-  const TriangleBvh bvh(wall);
-  const PointIndex vertex_index(wall.vertices);
-  const CompletionContext context{wall, bvh, damage, vertex_index};
-  RestoredMeshBuilder out(wall);
-  std::string why;
-  const std::unique_ptr<CompletionMethod> method = MakeLearnedCompletion(ShippedWeights());
-  const std::optional<CompletionResult> r = method->CompleteHole(context, 0, out, why);
-  INFO(why);
-  REQUIRE(r.has_value());
-  INFO(r->why);
-  CHECK_THAT(r->why, Catch::Contains("membrane triangles"));
-  CHECK(r->holes_closed == std::vector<int>{0});
-  const Mesh& m = out.mesh();
+  const LoopCompletion completion(wall, loops.front(), 8.0);
+  INFO(completion.why);
+  REQUIRE(completion.result.has_value());
+  const CompletionResult& r = *completion.result;
+  INFO(r.why);
+  CHECK_THAT(r.why, Catch::Contains("membrane triangles"));
+  CHECK(r.holes_closed == std::vector<int>{0});
   double on_plane = 0, off_plane = 0;
-  for (std::size_t f = wall.NumFaces(); f < m.NumFaces(); ++f) {
-    CHECK(m.provenance[f] == Provenance::kInferredLearned);
-    const Vector3d a = m.vertices[m.faces[f][0]].cast<double>(),
-                   b = m.vertices[m.faces[f][1]].cast<double>(),
-                   c = m.vertices[m.faces[f][2]].cast<double>();
-    const double area = 0.5 * (b - a).cross(c - a).norm();
-    const Vector3d centre = (a + b + c) / 3.0;
+  ForLearnedFaces(completion.out, [&](const Vector3d& centre, double area) {
     const bool in_hole =
         centre.x() > 2.5 && centre.x() < 3.5 && centre.z() > 1.5 && centre.z() < 2.5;
     (std::abs(centre.y()) < 0.005 && in_hole ? on_plane : off_plane) += area;
-  }
+  });
   INFO("inferred area on the wall's plane inside the hole " << on_plane << " m^2, elsewhere "
                                                             << off_plane << " m^2");
   CHECK(on_plane > 0.9);  // the hole is 1 m^2: the membrane, kept whole
@@ -413,13 +431,7 @@ TEST_CASE("learned: a plate that lost its front is completed as its box where th
   // corners stay on what is left, as when synth breaks off a part's outer half. The plate is a
   // box-shaped piece: its box's unobserved cells are proposed, on the plate's planes exactly.
   Mesh m;
-  constexpr double kCell = 0.25;
-  for (int i = 0; i < 32; ++i) {
-    for (int j = 0; j < 16; ++j) {
-      const double x = i * kCell, z = j * kCell;
-      Quad(m, {x, 0, z}, {x + kCell, 0, z}, {x + kCell, 0, z + kCell}, {x, 0, z + kCell});
-    }
-  }
+  WallSheet(m, 32, 16, 0.25, [](double, double) { return false; });
   const Vector3d lo(3.0, -0.35, 2.0), hi(4.0, -0.25, 2.5);
   const std::size_t first = m.NumFaces();
   Box(m, lo, hi);  // faces: -z, +z, -y (front), +x, +y (back), -x; two each
@@ -443,34 +455,15 @@ TEST_CASE("learned: a plate that lost its front is completed as its box where th
   const auto plate = std::find_if(loops.begin(), loops.end(),
                                   [&](const BoundaryLoop& l) { return l.box.max.y() < -0.2f; });
   REQUIRE(plate != loops.end());
-  Damage damage;
-  damage.diagonal = std::sqrt(8.0 * 8.0 + 4.0 * 4.0 + 0.35 * 0.35);
-  Hole hole;
-  hole.id = 0;
-  hole.loop = *plate;
-  damage.holes.push_back(hole);
-
-  const TriangleBvh bvh(broken);
-  const PointIndex vertex_index(broken.vertices);
-  const CompletionContext context{broken, bvh, damage, vertex_index};
-  RestoredMeshBuilder out(broken);
-  std::string why;
-  const std::unique_ptr<CompletionMethod> method = MakeLearnedCompletion(ShippedWeights());
-  const std::optional<CompletionResult> r = method->CompleteHole(context, 0, out, why);
-  INFO(why);
-  REQUIRE(r.has_value());
-  INFO(r->why);
-  CHECK_THAT(r->why, Catch::Contains("box-shaped piece"));
-  const Mesh& restored = out.mesh();
+  const LoopCompletion completion(broken, *plate, std::sqrt(8.0 * 8.0 + 4.0 * 4.0 + 0.35 * 0.35));
+  INFO(completion.why);
+  REQUIRE(completion.result.has_value());
+  const CompletionResult& r = *completion.result;
+  INFO(r.why);
+  CHECK_THAT(r.why, Catch::Contains("box-shaped piece"));
   // Only the plate's planes: every inferred triangle lies on a side of its box.
   double on_box = 0, elsewhere = 0;
-  for (std::size_t f = broken.NumFaces(); f < restored.NumFaces(); ++f) {
-    CHECK(restored.provenance[f] == Provenance::kInferredLearned);
-    const Vector3d a = restored.vertices[restored.faces[f][0]].cast<double>(),
-                   b = restored.vertices[restored.faces[f][1]].cast<double>(),
-                   c = restored.vertices[restored.faces[f][2]].cast<double>();
-    const Vector3d centre = (a + b + c) / 3.0;
-    const double area = 0.5 * (b - a).cross(c - a).norm();
+  ForLearnedFaces(completion.out, [&](const Vector3d& centre, double area) {
     const bool inside = ((centre.array() >= lo.array() - 1e-4).all() &&
                          (centre.array() <= hi.array() + 1e-4).all());
     bool on_side = false;
@@ -478,7 +471,7 @@ TEST_CASE("learned: a plate that lost its front is completed as its box where th
       on_side = on_side || std::abs(centre[k] - lo[k]) < 1e-4 || std::abs(centre[k] - hi[k]) < 1e-4;
     }
     (inside && on_side ? on_box : elsewhere) += area;
-  }
+  });
   INFO("inferred on the plate's box " << on_box << " m^2 (lost " << lost << " m^2), elsewhere "
                                       << elsewhere << " m^2");
   CHECK(on_box == Approx(lost).epsilon(0.1));

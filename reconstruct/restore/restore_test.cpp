@@ -35,16 +35,7 @@ using muta::test::Quad;
 using muta::test::V;
 // A box centred at `c`, turned by `yaw` about z, half extents `h`; separate vertices per side.
 void Box(Mesh& m, const Vector3d& c, double yaw, const Vector3d& h) {
-  const Eigen::Matrix3d r = Eigen::AngleAxisd(yaw, Vector3d::UnitZ()).toRotationMatrix();
-  auto p = [&](double x, double y, double z) {
-    return Vector3d(c + r * Vector3d(x * h.x(), y * h.y(), z * h.z()));
-  };
-  Quad(m, p(-1, -1, -1), p(-1, 1, -1), p(1, 1, -1), p(1, -1, -1));  // bottom
-  Quad(m, p(-1, -1, 1), p(1, -1, 1), p(1, 1, 1), p(-1, 1, 1));      // top
-  Quad(m, p(-1, -1, -1), p(1, -1, -1), p(1, -1, 1), p(-1, -1, 1));
-  Quad(m, p(1, -1, -1), p(1, 1, -1), p(1, 1, 1), p(1, -1, 1));
-  Quad(m, p(1, 1, -1), p(-1, 1, -1), p(-1, 1, 1), p(1, 1, 1));
-  Quad(m, p(-1, 1, -1), p(-1, -1, -1), p(-1, -1, 1), p(-1, 1, 1));
+  muta::test::OrientedBox(m, c, Eigen::AngleAxisd(yaw, Vector3d::UnitZ()).toRotationMatrix(), h);
 }
 Vector3d Polar(double r, double angle, double z) {
   return {r * std::cos(angle), r * std::sin(angle), z};
