@@ -19,6 +19,7 @@
 #include "core/progress.h"
 #include "core/ray_bvh.h"
 #include "core/sampling.h"
+#include "reconstruct/restore/element_box.h"
 
 namespace muta::restore {
 namespace {
@@ -281,7 +282,8 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
     }
     ground_low = std::max(2.0 * sym.inlier_distance, options.ground_loop_height * top);
   }
-  std::optional<RayBvh> rays;  // built when a loop winds round the axis
+  std::optional<RayBvh> rays;                 // built when a loop winds round the axis
+  std::optional<WeldedFaceIndex> face_index;  // built when a loop is regular
   if (progress) progress->Begin("damage: boundary loops", loops.size(), "loops");
   for (std::size_t i = 0; i < loops.size(); ++i) {
     Hole hole;
@@ -337,6 +339,18 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
           hole.by_storeys = true;
         }
       }
+      if (hole.regular) {
+        if (!face_index) face_index.emplace(mesh, topology);
+        if (FitElementBox(mesh, topology, *face_index, hole.loop,
+                          ElementBoxOptions::ForMesh(damage.diagonal))) {
+          hole.regular = false;
+          hole.box_piece = true;
+          spdlog::debug(
+              "damage: loop {} ({} vertices, perimeter {:.2f} m) repeats under the rotation "
+              "but lies on a box-shaped piece: a broken board or plate, a hole",
+              i, hole.loop.vertices.size(), hole.loop.perimeter);
+        }
+      }
     }
     if (ground_low) {
       std::size_t low = 0;
@@ -366,7 +380,9 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
         hole.open_top = true;
       }
     }
-    if (!hole.regular) hole.ring = round && !hole.open_top;
+    // A box-shaped piece's box stays within the piece, however the loop winds (a gate's central
+    // plaque stands across the axis).
+    if (!hole.regular) hole.ring = round && !hole.open_top && !hole.box_piece;
     const Eigen::Vector3f loop_size = hole.loop.box.Size(), mesh_size = box.Size();
     if (loop_size.x() >= options.outer_loop_extent * mesh_size.x() &&
         loop_size.y() >= options.outer_loop_extent * mesh_size.y()) {
@@ -579,6 +595,7 @@ Json ToJson(const Damage& damage, const std::string& input_name) {
                      {"regular_fraction", h.regular_fraction},
                      {"storey_contradicted", h.storey_contradicted},
                      {"by_storeys", h.by_storeys},
+                     {"box_piece", h.box_piece},
                      {"ring", h.ring},
                      {"open_above", h.open_above},
                      {"open_top", h.open_top},

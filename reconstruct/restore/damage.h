@@ -103,6 +103,10 @@ struct Hole {
   /// Made a hole by that storey rule (`storey_contradicted` >= `storey_contradict_fraction`,
   /// the storey repetition trusted): the storey above or below holds what is missing here.
   bool by_storeys = false;
+  /// Lies on a small box-shaped piece (element_box.h: every face on a side of one box): a
+  /// broken board or plate, damage however regular (a designed open edge is a sheet's; a box is
+  /// closed) – plaques lost alike on both sides of a gate.
+  bool box_piece = false;
   /// Winds around the symmetry axis (all round the building): no membrane spans it without
   /// cutting through the building, so no method fills it; it is reported, left open.
   bool ring = false;

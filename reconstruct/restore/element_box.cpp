@@ -27,20 +27,12 @@ namespace {
 // there are more than `max_faces`.
 std::optional<std::vector<std::uint32_t>> ConnectedFaces(const Mesh& mesh,
                                                          const WeldedTopology& topology,
+                                                         const WeldedFaceIndex& index,
                                                          std::uint32_t seed,
                                                          std::size_t max_faces) {
   const auto& rep = topology.representative;
-  // Welded vertex -> faces, compressed rows.
-  std::vector<std::uint32_t> start(topology.num_welded + 1, 0);
-  for (const Face& f : mesh.faces) {
-    for (int k = 0; k < 3; ++k) ++start[rep[f[k]] + 1];
-  }
-  for (std::size_t i = 0; i < topology.num_welded; ++i) start[i + 1] += start[i];
-  std::vector<std::uint32_t> incident(start.back());
-  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
-    for (int k = 0; k < 3; ++k) incident[fill[rep[mesh.faces[f][k]]]++] = std::uint32_t(f);
-  }
+  const auto& start = index.start;
+  const auto& incident = index.incident;
   std::vector<char> face_seen(mesh.faces.size(), 0), vertex_seen(topology.num_welded, 0);
   std::vector<std::uint32_t> stack{seed}, faces;
   vertex_seen[seed] = 1;
@@ -68,12 +60,26 @@ std::optional<std::vector<std::uint32_t>> ConnectedFaces(const Mesh& mesh,
 
 }  // namespace
 
+WeldedFaceIndex::WeldedFaceIndex(const Mesh& mesh, const WeldedTopology& topology)
+    : start(topology.num_welded + 1, 0) {
+  const auto& rep = topology.representative;
+  for (const Face& f : mesh.faces) {
+    for (int k = 0; k < 3; ++k) ++start[rep[f[k]] + 1];
+  }
+  for (std::size_t i = 0; i < topology.num_welded; ++i) start[i + 1] += start[i];
+  incident.resize(start.back());
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+  for (std::size_t f = 0; f < mesh.faces.size(); ++f) {
+    for (int k = 0; k < 3; ++k) incident[fill[rep[mesh.faces[f][k]]]++] = std::uint32_t(f);
+  }
+}
+
 std::optional<ElementBox> FitElementBox(const Mesh& mesh, const WeldedTopology& topology,
-                                        const BoundaryLoop& loop,
+                                        const WeldedFaceIndex& index, const BoundaryLoop& loop,
                                         const ElementBoxOptions& options) {
   if (loop.vertices.empty()) return std::nullopt;
-  auto faces =
-      ConnectedFaces(mesh, topology, topology.representative[loop.vertices[0]], options.max_faces);
+  auto faces = ConnectedFaces(mesh, topology, index, topology.representative[loop.vertices[0]],
+                              options.max_faces);
   if (!faces || faces->empty()) return std::nullopt;
   struct Facet {
     Vector3d normal, centroid;

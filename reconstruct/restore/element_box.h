@@ -33,11 +33,25 @@ struct ElementBox {
   double SideArea(int side) const;
 };
 
+/// The faces around each welded vertex (compressed rows), built once per mesh.
+struct WeldedFaceIndex {
+  WeldedFaceIndex(const Mesh& mesh, const WeldedTopology& topology);
+  std::vector<std::uint32_t> start;     ///< per welded vertex, into `incident`; one more at the end
+  std::vector<std::uint32_t> incident;  ///< face indices
+};
+
 struct ElementBoxOptions {
   double plane_tolerance = 0.002;  ///< metres: a face lies on a side within this
   double normal_tolerance_deg = 2.0;
-  double max_extent = 5.0;       ///< metres: a larger piece is not an element
+  double max_extent = 5.0;       ///< metres across: a larger piece is not an element
   std::size_t max_faces = 5000;  ///< a piece with more faces is not an element
+  /// The defaults for a mesh whose bounding box has this diagonal: an element is at most 0.2
+  /// of it across.
+  static ElementBoxOptions ForMesh(double diagonal) {
+    ElementBoxOptions o;
+    o.max_extent = 0.2 * diagonal;
+    return o;
+  }
 };
 
 /// The box of the connected piece (faces sharing welded vertices) that `loop` lies on, when the
@@ -46,7 +60,8 @@ struct ElementBoxOptions {
 /// (a board broken anywhere, not an L or a step), and the box has thickness along all three
 /// axes. nullopt otherwise.
 std::optional<ElementBox> FitElementBox(const Mesh& mesh, const WeldedTopology& topology,
-                                        const BoundaryLoop& loop, const ElementBoxOptions& options);
+                                        const WeldedFaceIndex& faces, const BoundaryLoop& loop,
+                                        const ElementBoxOptions& options);
 
 /// A triangle of a box side that the observed faces do not cover, outward winding.
 struct BoxCell {

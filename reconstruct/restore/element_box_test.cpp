@@ -39,7 +39,8 @@ std::optional<ElementBox> FitFirstLoop(const Mesh& m) {
   const WeldedTopology topology = WeldVertices(m, 1e-6);
   const std::vector<BoundaryLoop> loops = FindBoundaryLoops(m, topology);
   REQUIRE(!loops.empty());
-  return FitElementBox(m, topology, loops.front(), ElementBoxOptions{});
+  return FitElementBox(m, topology, WeldedFaceIndex(m, topology), loops.front(),
+                       ElementBoxOptions{});
 }
 
 TEST_CASE("element box: a plate that lost its front and part of its top is found as its box",

@@ -46,7 +46,6 @@ constexpr double kIso = 0.5;             ///< probability of the extracted surfa
 constexpr double kDoubleVoxels = 0.5;    ///< closer to observed surface (voxels): doubling it
 constexpr double kRidgeVoxels = 1.0;     ///< vertices move at most this far to the ridge
 constexpr double kBoxCellVoxels = 0.25;  ///< a box proposal's cells, in voxels
-constexpr double kBoxMaxExtent = 0.15;   ///< an element is at most this x the mesh's diagonal
 
 Box3f Grown(Box3f b, double by) {
   b.min.array() -= float(by);
@@ -215,13 +214,17 @@ class LearnedCompletion final : public CompletionMethod {
     // is proposed instead of the membrane (element_box.h); other loops on the same piece are
     // closed with it.
     std::vector<std::optional<ElementBox>> boxes(holes.size());
+    std::vector<char> on_box(holes.size(), 0);  // the loop's piece is a box (here or before)
     if (!holes.empty()) {
       const WeldedTopology topology = WeldVertices(m, 1e-6 * context.damage.diagonal);
-      ElementBoxOptions box_options;
-      box_options.max_extent = kBoxMaxExtent * context.damage.diagonal;
+      const WeldedFaceIndex face_index(m, topology);
+      const auto box_options = ElementBoxOptions::ForMesh(context.damage.diagonal);
       for (std::size_t i = 0; i < holes.size(); ++i) {
-        auto box = FitElementBox(m, topology, context.damage.holes.at(holes[i]).loop, box_options);
-        if (!box || !boxed_.insert(box->faces.front()).second) continue;
+        auto box = FitElementBox(m, topology, face_index, context.damage.holes.at(holes[i]).loop,
+                                 box_options);
+        if (!box) continue;
+        on_box[i] = 1;
+        if (!boxed_.insert(box->faces.front()).second) continue;
         std::set<std::uint32_t> welded;
         for (const auto f : box->faces) {
           for (int k = 0; k < 3; ++k) welded.insert(topology.representative[m.faces[f][k]]);
@@ -345,7 +348,7 @@ class LearnedCompletion final : public CompletionMethod {
                       box_notes.empty() ? "" : ", ", size[0], size[1], size[2], box.faces.size());
     }
     for (std::size_t mi = 0; mi < holes.size(); ++mi) {
-      if (boxes[mi]) continue;
+      if (on_box[mi]) continue;
       const Hole& hole = context.damage.holes.at(holes[mi]);
       const Membrane& membrane = membranes[mi];
       std::vector<std::int64_t> ids(membrane.positions.size(), -1);
@@ -382,7 +385,8 @@ class LearnedCompletion final : public CompletionMethod {
     // marching cubes would only add the band's blur beside it (the gap between a plaque and
     // its wall).
     std::size_t left_out = 0;
-    if (hole_only && boxes_used == holes.size()) {
+    const auto loops_on_boxes = std::size_t(std::count(on_box.begin(), on_box.end(), 1));
+    if (hole_only && loops_on_boxes == holes.size()) {
       left_out = iso.faces.size();
       iso.faces.clear();
     }
@@ -456,11 +460,11 @@ class LearnedCompletion final : public CompletionMethod {
         fmt::format("model:unet3d-v{} {} ({} training steps, {:.3f} m voxels)",
                     net_.info().format_version, weights_.filename().string(), net_.info().steps, v);
     std::string loops_note;
-    if (holes.size() > boxes_used) {
+    if (holes.size() > loops_on_boxes) {
       loops_note = fmt::format(
           ", {} membrane triangles over {} boundary loop(s) where the network predicts surface ({} "
           "rejected)",
-          membrane_faces, holes.size() - boxes_used, membrane_rejected);
+          membrane_faces, holes.size() - loops_on_boxes, membrane_rejected);
     }
     if (boxes_used > 0) {
       loops_note += fmt::format(

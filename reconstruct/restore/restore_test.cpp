@@ -606,6 +606,41 @@ TEST_CASE("an intact building: no damage, nothing inferred", "[unit]") {
   CHECK(result.report["damage_found"] == false);
 }
 
+TEST_CASE("a board broken alike on every side is a hole: its loop lies on a box-shaped piece",
+          "[unit]") {
+  // Every column of the pavilion loses its outer face (faces 6-7 of each box, +x turned
+  // outwards): the eight loops are rotated copies of one another, as designed edges are, but
+  // each lies on a box-shaped piece - damage (Hole::box_piece), and none is a ring although the
+  // rotation maps them onto each other.
+  const Mesh intact = Pavilion();
+  Mesh m = intact;
+  m.faces.clear();
+  for (std::size_t f = 0; f < intact.NumFaces(); ++f) {
+    bool lost = false;
+    for (int k = 0; k < 8; ++k) {
+      lost = lost || f == ColumnStart(k) + 6 || f == ColumnStart(k) + 7;
+    }
+    if (!lost) m.faces.push_back(intact.faces[f]);
+  }
+  const TriangleBvh bvh(m);
+  const Damage d = DetectDamage(m, bvh, DamageOptions{});
+  REQUIRE(d.symmetry.found);
+  std::size_t box_holes = 0;
+  for (const Hole& h : d.holes) {
+    if (!h.box_piece) continue;
+    ++box_holes;
+    CHECK_FALSE(h.regular);
+    CHECK_FALSE(h.ring);
+    CHECK(h.regular_fraction >= 0.6);  // regular by the rotation alone
+  }
+  CHECK(box_holes == 8);
+  // The intact pavilion's loops (the roof sheet's rim) are no box.
+  const TriangleBvh intact_bvh(intact);
+  for (const Hole& h : DetectDamage(intact, intact_bvh, DamageOptions{}).holes) {
+    CHECK_FALSE(h.box_piece);
+  }
+}
+
 TEST_CASE("boundary loops and the smooth membrane fill of a hole", "[unit]") {
   // A 10 x 10 grid of squares (separate vertices per square, as flat-shaded meshes are) with
   // 2 x 2 squares off the centre removed (the grid is 4-fold symmetric about its centre, so
