@@ -489,7 +489,8 @@ class LearnedCompletion final : public CompletionMethod {
 
   CompletionNet net_;
   fs::path weights_;
-  std::set<std::uint32_t> boxed_;  ///< elements already completed as boxes (their first face)
+  /// Pieces already completed as boxes in this restore (their first face): one box per piece.
+  std::set<std::uint32_t> boxed_;
 };
 
 }  // namespace
