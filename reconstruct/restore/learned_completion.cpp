@@ -332,6 +332,13 @@ class LearnedCompletion final : public CompletionMethod {
         // The network's belief that the element is there: at the cell or half a voxel inside
         // it (a plate thinner than a voxel is one band; its faces lie on the band's flanks).
         const Eigen::Vector3d centroid = (a + b + c) / 3.0;
+        // Beyond the block the network said nothing (a large piece's far sides).
+        const Eigen::Vector3d g = (centroid - block.origin) / v;
+        if ((g.array() < 0).any() || g.x() > block.dims[0] - 1 || g.y() > block.dims[1] - 1 ||
+            g.z() > block.dims[2] - 1) {
+          ++box_rejected;
+          continue;
+        }
         const double pc =
             std::max(SampleTrilinear(block, raw, centroid),
                      SampleTrilinear(block, raw, centroid - 0.5 * v * box.SideNormal(cell.side)));
