@@ -187,13 +187,44 @@ class LearnedCompletion final : public CompletionMethod {
                                            std::vector<int>& also_closed) {
     const auto start = std::chrono::steady_clock::now();
     const double v = net_.info().voxel_size;
+    const Mesh& m = context.observed;
+    // A loop on a small box-shaped piece (a plaque, a window leaf broken off): the piece's box
+    // is proposed instead of the membrane (element_box.h), one box per piece; other loops on
+    // the same piece are closed with it. The block reaches over the whole box.
+    std::vector<std::optional<ElementBox>> boxes(holes.size());
+    std::vector<char> on_box(holes.size(), 0);  // the loop's piece is a box (here or before)
+    std::optional<WeldedTopology> topology;
+    Box3f extent = unknown;
+    if (!holes.empty()) {
+      topology = WeldVertices(m, 1e-6 * context.damage.diagonal);
+      const WeldedFaceIndex face_index(m, *topology);
+      const auto box_options = ElementBoxOptions::ForMesh(context.damage.diagonal);
+      for (std::size_t i = 0; i < holes.size(); ++i) {
+        auto box = FitElementBox(m, *topology, face_index, context.damage.holes.at(holes[i]).loop,
+                                 box_options);
+        if (!box) continue;
+        on_box[i] = 1;
+        const std::uint32_t piece = box->faces.front();
+        if (boxed_.count(piece) || std::any_of(boxes.begin(), boxes.end(), [&](const auto& b) {
+              return b && b->faces.front() == piece;
+            })) {
+          continue;
+        }
+        for (int c = 0; c < 8; ++c) {
+          const Eigen::Vector3d q((c & 1 ? box->hi : box->lo).x(), (c & 2 ? box->hi : box->lo).y(),
+                                  (c & 4 ? box->hi : box->lo).z());
+          extent.Extend((box->axes * q).cast<float>());
+        }
+        boxes[i] = std::move(box);
+      }
+    }
     VoxelBlock block;
     block.voxel = v;
     for (int k = 0; k < 3; ++k) {
       // On a lattice fixed in the world, so that neighbouring regions agree.
-      const double lo = std::floor(unknown.min[k] / v) * v - kContextVoxels * v;
+      const double lo = std::floor(extent.min[k] / v) * v - kContextVoxels * v;
       block.origin[k] = lo;
-      const double span = unknown.max[k] + kContextVoxels * v - lo;
+      const double span = extent.max[k] + kContextVoxels * v - lo;
       block.dims[k] = int(std::ceil(span / v)) + 1;
     }
     if (*std::max_element(block.dims.begin(), block.dims.end()) > kMaxVoxels) {
@@ -204,42 +235,28 @@ class LearnedCompletion final : public CompletionMethod {
       return std::nullopt;
     }
     const std::vector<std::uint8_t> occ8 = SurfaceOccupancy(context.bvh, block);
-    const Mesh& m = context.observed;
+    // The boxes are this completion's: later loops on their pieces are closed with them.
+    for (const auto& box : boxes) {
+      if (!box) continue;
+      boxed_.insert(box->faces.front());
+      std::set<std::uint32_t> welded;
+      for (const auto f : box->faces) {
+        for (int k = 0; k < 3; ++k) welded.insert(topology->representative[m.faces[f][k]]);
+      }
+      for (const Hole& other : context.damage.holes) {
+        if (other.regular || other.loop.vertices.empty() ||
+            std::find(holes.begin(), holes.end(), other.id) != holes.end() ||
+            !welded.count(topology->representative[other.loop.vertices[0]])) {
+          continue;
+        }
+        also_closed.push_back(other.id);
+      }
+    }
     // The membranes over the bordering loops: proposed as surface below, and for a hole the
     // unknown voxels are those within `hole_reach` of its membrane – the loop's box alone would,
     // for an element standing diagonally (a plaque on an octagon's side), take in the building
     // behind it, where the network would re-predict observed structure.
     std::vector<Membrane> membranes;
-    // A loop on a small box-shaped piece (a plaque, a window leaf broken off): the piece's box
-    // is proposed instead of the membrane (element_box.h); other loops on the same piece are
-    // closed with it.
-    std::vector<std::optional<ElementBox>> boxes(holes.size());
-    std::vector<char> on_box(holes.size(), 0);  // the loop's piece is a box (here or before)
-    if (!holes.empty()) {
-      const WeldedTopology topology = WeldVertices(m, 1e-6 * context.damage.diagonal);
-      const WeldedFaceIndex face_index(m, topology);
-      const auto box_options = ElementBoxOptions::ForMesh(context.damage.diagonal);
-      for (std::size_t i = 0; i < holes.size(); ++i) {
-        auto box = FitElementBox(m, topology, face_index, context.damage.holes.at(holes[i]).loop,
-                                 box_options);
-        if (!box) continue;
-        on_box[i] = 1;
-        if (!boxed_.insert(box->faces.front()).second) continue;
-        std::set<std::uint32_t> welded;
-        for (const auto f : box->faces) {
-          for (int k = 0; k < 3; ++k) welded.insert(topology.representative[m.faces[f][k]]);
-        }
-        for (const Hole& other : context.damage.holes) {
-          if (other.regular || other.loop.vertices.empty() ||
-              std::find(holes.begin(), holes.end(), other.id) != holes.end() ||
-              !welded.count(topology.representative[other.loop.vertices[0]])) {
-            continue;
-          }
-          also_closed.push_back(other.id);
-        }
-        boxes[i] = std::move(box);
-      }
-    }
     Mesh span;
     for (const int h : holes) {
       membranes.push_back(SpanHole(m, context.damage.holes.at(h)));
