@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include <tbb/parallel_for.h>
 
@@ -160,94 +161,158 @@ VisibleSample SampleVisible(const TextureView& view, const ViewDepth& depth,
   return out;
 }
 
-std::size_t RescueHiddenFaces(const Mesh& mesh, const std::vector<TextureView>& views,
-                              const std::vector<ViewDepth>& depths, double min_view_cosine,
-                              int max_views, std::vector<std::int32_t>& labels,
-                              FaceCandidates& candidates) {
-  struct Entry {
-    std::int32_t view;
-    int seen;
-    float area, gsd;
-  };
+namespace {
+
+/// How much of one face one view sees (RescueHiddenFaces).
+struct SeenBy {
+  std::int32_t view;
+  int seen;         ///< of the face's 4 sample points
+  float area, gsd;  ///< projected area (pixels^2), ground sampling distance
+};
+
+bool SeenMoreFirst(const SeenBy& x, const SeenBy& y) {
+  return x.seen != y.seen ? x.seen > y.seen : x.area > y.area;
+}
+
+/// Four points of face `f` (the centroid and the points 80 % of the way to each corner) tested
+/// with SampleVisible in view `v`: nullopt when fewer than `min_seen` are seen, the face is
+/// degenerate, a corner lies behind the camera or – with `require_facing` – the face does not
+/// face the camera (cosine at most `min_view_cosine`).
+std::optional<SeenBy> SeenByView(const Mesh& mesh, std::size_t f,
+                                 const std::vector<TextureView>& views,
+                                 const std::vector<ViewDepth>& depths, std::size_t v,
+                                 bool require_facing, double min_view_cosine, int min_seen) {
+  if (depths[v].Empty()) return std::nullopt;
+  const Face& face = mesh.faces[f];
+  const Eigen::Vector3d a = mesh.vertices[face[0]].cast<double>();
+  const Eigen::Vector3d b = mesh.vertices[face[1]].cast<double>();
+  const Eigen::Vector3d c = mesh.vertices[face[2]].cast<double>();
+  Eigen::Vector3d n = (b - a).cross(c - a);
+  const double n_len = n.norm();
+  if (!(n_len > 0)) return std::nullopt;
+  n /= n_len;
+  const Eigen::Vector3d centroid = (a + b + c) / 3.0;
+  const Eigen::Vector3d to_cam = CameraCenter(views[v].cam_from_world) - centroid;
+  if (require_facing && !(n.dot(to_cam) > min_view_cosine * to_cam.norm())) return std::nullopt;
+  const Eigen::Vector3d points[4] = {centroid, centroid + 0.8 * (a - centroid),
+                                     centroid + 0.8 * (b - centroid),
+                                     centroid + 0.8 * (c - centroid)};
+  int seen = 0;
+  for (const Eigen::Vector3d& p : points) {
+    seen += SampleVisible(views[v], depths[v], p, n).weight >= kSeenWeight;
+  }
+  if (seen < min_seen) return std::nullopt;
+  Eigen::Vector2d px[3];
+  double depth_sum = 0, d = 0;
+  for (int k = 0; k < 3; ++k) {
+    if (!ProjectToPixel(views[v], mesh.vertices[face[k]].cast<double>(), &px[k], &d)) {
+      return std::nullopt;
+    }
+    depth_sum += d;
+  }
+  const double area = 0.5 * std::abs((px[1] - px[0]).x() * (px[2] - px[0]).y() -
+                                     (px[1] - px[0]).y() * (px[2] - px[0]).x());
+  const Camera& cam = views[v].camera;
+  return SeenBy{std::int32_t(v), seen, float(area),
+                float(depth_sum / 3.0 / (0.5 * (cam.FocalX() + cam.FocalY())))};
+}
+
+}  // namespace
+
+RescuedFaces RescueHiddenFaces(const Mesh& mesh, const std::vector<TextureView>& views,
+                               const std::vector<ViewDepth>& depths, const FaceAdjacency& adjacency,
+                               double min_view_cosine, int max_views,
+                               std::vector<std::int32_t>& labels, FaceCandidates& candidates) {
   const std::size_t nf = mesh.faces.size();
-  std::vector<std::vector<Entry>> found(nf);
+  const std::size_t max_k = std::size_t(std::max(max_views, 1));
+  std::vector<std::vector<SeenBy>> found(nf);
+  auto keep_best = [&](std::vector<SeenBy>& list) {
+    std::sort(list.begin(), list.end(), SeenMoreFirst);
+    if (list.size() > max_k) list.resize(max_k);
+  };
+  // 1. Every view the face faces.
   tbb::parallel_for(std::size_t{0}, nf, [&](std::size_t f) {
     if (labels[f] >= 0) return;
-    const Face& face = mesh.faces[f];
-    const Eigen::Vector3d a = mesh.vertices[face[0]].cast<double>();
-    const Eigen::Vector3d b = mesh.vertices[face[1]].cast<double>();
-    const Eigen::Vector3d c = mesh.vertices[face[2]].cast<double>();
-    Eigen::Vector3d n = (b - a).cross(c - a);
-    const double n_len = n.norm();
-    if (!(n_len > 0)) return;
-    n /= n_len;
-    const Eigen::Vector3d centroid = (a + b + c) / 3.0;
-    const Eigen::Vector3d points[4] = {centroid, centroid + 0.8 * (a - centroid),
-                                       centroid + 0.8 * (b - centroid),
-                                       centroid + 0.8 * (c - centroid)};
     for (std::size_t v = 0; v < views.size(); ++v) {
-      if (depths[v].Empty()) continue;
-      const Eigen::Vector3d to_cam = CameraCenter(views[v].cam_from_world) - centroid;
-      const double dist = to_cam.norm();
-      if (!(n.dot(to_cam) > min_view_cosine * dist)) continue;
-      int seen = 0;
-      for (const Eigen::Vector3d& p : points) {
-        seen += SampleVisible(views[v], depths[v], p, n).weight >= kSeenWeight;
+      if (auto s = SeenByView(mesh, f, views, depths, v, true, min_view_cosine, 1)) {
+        found[f].push_back(*s);
       }
-      if (seen == 0) continue;
-      Eigen::Vector2d px[3];
-      double depth_sum = 0, d = 0;
-      bool ok = true;
-      for (int k = 0; k < 3; ++k) {
-        ok &= ProjectToPixel(views[v], mesh.vertices[face[k]].cast<double>(), &px[k], &d);
-        depth_sum += d;
-      }
-      if (!ok) continue;
-      const double area = 0.5 * std::abs((px[1] - px[0]).x() * (px[2] - px[0]).y() -
-                                         (px[1] - px[0]).y() * (px[2] - px[0]).x());
-      const Camera& cam = views[v].camera;
-      found[f].push_back({std::int32_t(v), seen, float(area),
-                          float(depth_sum / 3.0 / (0.5 * (cam.FocalX() + cam.FocalY())))});
     }
-    std::sort(found[f].begin(), found[f].end(), [](const Entry& x, const Entry& y) {
-      return x.seen != y.seen ? x.seen > y.seen : x.area > y.area;
-    });
-    if (found[f].size() > std::size_t(max_views)) found[f].resize(std::size_t(max_views));
+    keep_best(found[f]);
   });
-  std::size_t rescued = 0;
-  FaceCandidates out;
-  out.visible_pairs = candidates.visible_pairs;
-  out.occlusion_tests = candidates.occlusion_tests;
-  out.excluded_pairs = candidates.excluded_pairs;
-  out.partly_hidden_pairs = candidates.partly_hidden_pairs;
-  out.offsets.assign(nf + 1, 0);
+  RescuedFaces out;
+  for (std::size_t f = 0; f < nf; ++f) {
+    if (labels[f] < 0 && !found[f].empty()) {
+      labels[f] = found[f].front().view;
+      ++out.rescued;
+    }
+  }
+  // 2. Faces turned away from every view that sees them (a surface's noise tilts small faces
+  // past the cameras' lines of sight) take a view of an edge neighbour in which they are the
+  // nearest surface at one of their points (kAdoptMinSeen), facing it or not: a face truly on the
+  // far side of something fails that depth test. A few rounds, so that a patch fills from its rim.
+  for (int round = 0; round < kAdoptRounds; ++round) {
+    const std::vector<std::int32_t> before = labels;
+    tbb::parallel_for(std::size_t{0}, nf, [&](std::size_t f) {
+      if (before[f] >= 0) return;
+      std::int32_t tried[8];
+      int num_tried = 0;
+      for (std::uint32_t i = adjacency.offsets[f]; i < adjacency.offsets[f + 1]; ++i) {
+        const std::int32_t v = before[adjacency.neighbors[i]];
+        if (v < 0 || num_tried == 8 ||
+            std::find(tried, tried + num_tried, v) != tried + num_tried) {
+          continue;
+        }
+        tried[num_tried++] = v;
+        if (auto s = SeenByView(mesh, f, views, depths, std::size_t(v), false, min_view_cosine,
+                                kAdoptMinSeen)) {
+          found[f].push_back(*s);
+        }
+      }
+      keep_best(found[f]);
+    });
+    std::size_t adopted = 0;
+    for (std::size_t f = 0; f < nf; ++f) {
+      if (labels[f] < 0 && !found[f].empty()) {
+        labels[f] = found[f].front().view;
+        ++adopted;
+      }
+    }
+    out.adopted += adopted;
+    if (adopted == 0) break;
+  }
+  // The candidate lists of the faces given a view are replaced by the views that see them.
+  FaceCandidates rebuilt;
+  rebuilt.visible_pairs = candidates.visible_pairs;
+  rebuilt.occlusion_tests = candidates.occlusion_tests;
+  rebuilt.excluded_pairs = candidates.excluded_pairs;
+  rebuilt.partly_hidden_pairs = candidates.partly_hidden_pairs;
+  rebuilt.offsets.assign(nf + 1, 0);
   for (std::size_t f = 0; f < nf; ++f) {
     std::size_t n = found[f].size();
     if (n == 0) n = candidates.offsets[f + 1] - candidates.offsets[f];
-    out.offsets[f + 1] = out.offsets[f] + std::uint32_t(n);
+    rebuilt.offsets[f + 1] = rebuilt.offsets[f] + std::uint32_t(n);
   }
-  out.views.resize(out.offsets[nf]);
-  out.quality.resize(out.offsets[nf]);
-  out.gsd.resize(out.offsets[nf]);
+  rebuilt.views.resize(rebuilt.offsets[nf]);
+  rebuilt.quality.resize(rebuilt.offsets[nf]);
+  rebuilt.gsd.resize(rebuilt.offsets[nf]);
   for (std::size_t f = 0; f < nf; ++f) {
-    std::uint32_t o = out.offsets[f];
+    std::uint32_t o = rebuilt.offsets[f];
     if (!found[f].empty()) {
-      for (const Entry& e : found[f]) {
-        out.views[o] = e.view, out.quality[o] = e.area, out.gsd[o] = e.gsd;
+      for (const SeenBy& e : found[f]) {
+        rebuilt.views[o] = e.view, rebuilt.quality[o] = e.area, rebuilt.gsd[o] = e.gsd;
         ++o;
       }
-      labels[f] = found[f].front().view;
-      ++rescued;
       continue;
     }
     for (std::uint32_t i = candidates.offsets[f]; i < candidates.offsets[f + 1]; ++i, ++o) {
-      out.views[o] = candidates.views[i];
-      out.quality[o] = candidates.quality[i];
-      out.gsd[o] = candidates.gsd[i];
+      rebuilt.views[o] = candidates.views[i];
+      rebuilt.quality[o] = candidates.quality[i];
+      rebuilt.gsd[o] = candidates.gsd[i];
     }
   }
-  candidates = std::move(out);
-  return rescued;
+  candidates = std::move(rebuilt);
+  return out;
 }
 
 }  // namespace muta::reconstruct::tex

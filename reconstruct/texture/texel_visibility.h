@@ -67,12 +67,21 @@ VisibleSample SampleVisible(const TextureView& view, const ViewDepth& depth,
 /// and the points 80 % of the way to each corner) are tested with SampleVisible in every view the
 /// face faces (cosine above `min_view_cosine`); views seeing at least one point become the face's
 /// candidates (at most `max_views`, most points seen first, then the larger projected area) and
-/// the face takes the first. `candidates` is rebuilt with them (quality: the projected area;
-/// gsd filled). Returns the number of faces rescued. Faces seen by no view stay neutral.
-std::size_t RescueHiddenFaces(const Mesh& mesh, const std::vector<TextureView>& views,
-                              const std::vector<ViewDepth>& depths, double min_view_cosine,
-                              int max_views, std::vector<std::int32_t>& labels,
-                              FaceCandidates& candidates);
+/// the face takes the first ("rescued"). Then, in up to kAdoptRounds rounds, a face still without
+/// a view tries the views of its edge neighbours (`adjacency`) without the facing test – small
+/// faces that a surface's noise turned away from every camera – and takes one that sees at least
+/// kAdoptMinSeen of its points ("adopted"). `candidates` is rebuilt with the views found
+/// (quality: the projected area; gsd filled). Faces seen by no view stay neutral.
+struct RescuedFaces {
+  std::size_t rescued = 0;
+  std::size_t adopted = 0;
+};
+inline constexpr int kAdoptRounds = 8;
+inline constexpr int kAdoptMinSeen = 1;
+RescuedFaces RescueHiddenFaces(const Mesh& mesh, const std::vector<TextureView>& views,
+                               const std::vector<ViewDepth>& depths, const FaceAdjacency& adjacency,
+                               double min_view_cosine, int max_views,
+                               std::vector<std::int32_t>& labels, FaceCandidates& candidates);
 
 /// What the baker needs for per-texel visibility (atlas.h BakeAtlas).
 struct TexelVisibility {

@@ -211,9 +211,11 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
         tex::RasterizeDepths(mesh, views, std::vector<std::uint8_t>(views.size(), 1), progress);
     fig["seconds_depth_maps"] = Since(t0);
     t0 = std::chrono::steady_clock::now();
-    fig["rescued_faces"] =
-        tex::RescueHiddenFaces(mesh, views, visibility.depths, options.min_view_cosine,
+    const tex::RescuedFaces rescue =
+        tex::RescueHiddenFaces(mesh, views, visibility.depths, adj, options.min_view_cosine,
                                options.max_views_per_face, sel.labels, cand);
+    fig["rescued_faces"] = rescue.rescued;
+    fig["adopted_faces"] = rescue.adopted;
     fig["seconds_rescue"] = Since(t0);
     visibility.candidates = &cand;
     visibility.consensus = options.consensus;

@@ -543,6 +543,54 @@ TEST_CASE("View selection: a face partly hidden from a view is not textured from
   CHECK(whole_above >= 0.9 * whole_total);
 }
 
+TEST_CASE("Faces turned away by noise take a neighbour's view; hidden ones stay neutral",
+          "[unit]") {
+  // The front of a 2 x 2 m slab (z = 0, facing +z) seen by two cameras above it; every 9th of
+  // its triangles is wound the other way – a face a reconstruction's noise has tilted past the
+  // cameras' lines of sight: no view passes the facing test, yet the cameras see that surface.
+  Mesh slab = GridBox({-1, -1, -0.1}, {1, 1, 0}, 10);
+  std::size_t flipped = 0;
+  std::vector<std::uint8_t> is_flipped(slab.NumFaces(), 0);
+  for (std::size_t f = 0; f < slab.NumFaces(); f += 9) {
+    const Face& face = slab.faces[f];
+    const float z =
+        slab.vertices[face[0]].z() + slab.vertices[face[1]].z() + slab.vertices[face[2]].z();
+    if (z < -0.001f) continue;  // front side only
+    std::swap(slab.faces[f][1], slab.faces[f][2]);
+    is_flipped[f] = 1;
+    ++flipped;
+  }
+  REQUIRE(flipped > 15);
+  const RayBvh bvh(slab);
+  std::vector<TextureView> views;
+  views.push_back(Photograph(bvh, {0.4, 0.2, 3}, {0, 0, 0}, 1.0, "a.png", 320, 320, 160));
+  views.push_back(Photograph(bvh, {-0.5, -0.3, 3.2}, {0, 0, 0}, 1.0, "b.png", 320, 320, 160));
+  Progress progress(ProgressStyle::kQuiet);
+  const TexturedMesh t = TextureMesh(slab, views, TextureOptions{}, progress);
+  INFO(t.figures.dump(2));
+  CHECK(t.figures["adopted_faces"].get<std::size_t>() == flipped);
+  double error = 0;
+  int back = 0, back_textured = 0;
+  for (std::size_t f = 0; f < slab.NumFaces(); ++f) {
+    const Face& face = slab.faces[f];
+    const Vector3d c =
+        (slab.vertices[face[0]] + slab.vertices[face[1]] + slab.vertices[face[2]]).cast<double>() /
+        3;
+    if (c.z() < -0.099) {  // the underside: no camera sees it, turned or not
+      ++back;
+      back_textured += t.face_views[f] >= 0;
+      continue;
+    }
+    if (!is_flipped[f]) continue;
+    REQUIRE(t.face_views[f] >= 0);
+    error += (AtlasColour(t, f, 1.0 / 3, 1.0 / 3) - TrueColour(c)).cwiseAbs().mean();
+  }
+  CHECK(back == 200);
+  CHECK(back_textured == 0);
+  // The turned faces carry the photographs' colours (8-bit levels; grey would be ~50 off).
+  CHECK(error / double(flipped) < 4.0);
+}
+
 TEST_CASE("Per-texel visibility: wall texels hidden by a thin bar come from another view",
           "[unit]") {
   // A 2 x 2 m wall (z = 0, facing +z) of large faces – columns split at x = -0.4 and 0.4, so
