@@ -13,6 +13,42 @@ namespace fs = std::filesystem;
 
 namespace muta::reconstruct {
 
+namespace {
+
+/// COLMAP's image_undistorter copies a camera whose distortion parameters are all zero as it
+/// is (a SIMPLE_RADIAL with k = 0 stays SIMPLE_RADIAL), and the dense stages take only pinhole
+/// cameras: such a camera is rewritten as the PINHOLE it is. Returns how many were.
+int PinholeForZeroDistortion(SparseModel& model) {
+  int converted = 0;
+  for (auto& [id, camera] : model.cameras) {
+    std::size_t first_distortion = 0;  // index of the first distortion parameter
+    switch (camera.model) {
+      case CameraModel::kSimpleRadial:
+      case CameraModel::kRadial:
+        first_distortion = 3;
+        break;
+      case CameraModel::kOpenCV:
+      case CameraModel::kFullOpenCV:
+        first_distortion = 4;
+        break;
+      default:
+        continue;
+    }
+    if (camera.params.size() <= first_distortion ||
+        !std::all_of(camera.params.begin() + std::ptrdiff_t(first_distortion), camera.params.end(),
+                     [](double p) { return p == 0.0; })) {
+      continue;
+    }
+    camera = Camera::Pinhole(int(camera.width), int(camera.height), camera.FocalX(),
+                             camera.FocalY(), camera.PrincipalX(), camera.PrincipalY());
+    camera.id = id;
+    ++converted;
+  }
+  return converted;
+}
+
+}  // namespace
+
 void UndistortOptions::Check() const {
   MUTA_CHECK(!max_image_size || *max_image_size >= 64)
       << "UndistortOptions.max_image_size must be at least 64 pixels, not " << *max_image_size;
@@ -51,7 +87,11 @@ Json RunUndistort(const fs::path& images_dir, const fs::path& sparse_dir, const 
   RunColmap(colmap, "image_undistorter", args, &progress);
   progress.End();
 
-  const SparseModel model = ReadSparseModel(dense_dir / "sparse");
+  SparseModel model = ReadSparseModel(dense_dir / "sparse");
+  if (const int converted = PinholeForZeroDistortion(model); converted > 0) {
+    WriteSparseModel(dense_dir / "sparse", model);
+    spdlog::info("undistort: {} camera(s) without distortion written as PINHOLE", converted);
+  }
   int min_w = 1 << 30, max_w = 0, min_h = 1 << 30, max_h = 0;
   double megapixels = 0;
   for (const auto& [id, image] : model.images) {
