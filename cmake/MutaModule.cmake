@@ -48,6 +48,10 @@ endfunction()
 
 # Registers the test cases of a Catch2 executable with CTest; a test's Catch tags become its
 # CTest labels (unit if it has none of the known ones).
+# A test whose name CTest cannot pass back to Catch intact (a ';' splits a CMake list, so the
+# name arrives cut short) would match no test case and pass without running: --warn NoTests
+# makes a run that matches nothing fail.
+set(MUTA_CATCH_ARGS --warn NoTests)
 function(muta_discover_tests target)
   foreach(label unit e2e gl xr real slow)
     # [slow] wins: a [real][slow] test is registered (and labelled) slow only, so `-LE slow`
@@ -62,7 +66,8 @@ function(muta_discover_tests target)
       TEST_PREFIX "${target}:"
       PROPERTIES LABELS ${label}
       WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-      DISCOVERY_TIMEOUT 60)
+      DISCOVERY_TIMEOUT 60
+      EXTRA_ARGS ${MUTA_CATCH_ARGS})
   endforeach()
   # A test with none of the known tags still runs, labelled "untagged".
   catch_discover_tests(${target}
@@ -70,7 +75,8 @@ function(muta_discover_tests target)
     TEST_PREFIX "${target}:"
     PROPERTIES LABELS untagged
     WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
-    DISCOVERY_TIMEOUT 60)
+    DISCOVERY_TIMEOUT 60
+    EXTRA_ARGS ${MUTA_CATCH_ARGS})
 endfunction()
 
 # muta_fuzz_target(NAME SOURCE LIBS...): a libFuzzer executable, only with -DMUTA_FUZZ=ON.

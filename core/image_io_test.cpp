@@ -92,7 +92,7 @@ TEST_CASE("JPEG round trip is close and follows the quality setting", "[unit][im
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 2);
 }
 
-TEST_CASE("JPEG of an RGBA image drops alpha; grey stays grey", "[unit][image]") {
+TEST_CASE("JPEG of an RGBA image drops alpha, grey stays grey", "[unit][image]") {
   muta::test::TempDir dir("image");
   const muta::Image rgba = SmoothPattern(40, 30, 4);
   muta::WriteImage(dir / "a.jpg", rgba);

@@ -145,7 +145,7 @@ TEST_CASE("A failing or interrupted stage is recorded and rerun", "[unit][worksp
   CHECK(p.runs_b == 3);
 }
 
-TEST_CASE("A stale running stage is found interrupted; a second process is locked out",
+TEST_CASE("A stale running stage is found interrupted, a second process is locked out",
           "[unit][workspace]") {
   muta::test::TempDir dir("ws");
   {

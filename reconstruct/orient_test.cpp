@@ -196,7 +196,7 @@ TEST_CASE("Orient moves the model onto control points and GPS", "[unit][orient]"
   CHECK_THROWS_WITH(ComputeOrientation(model, Manifest(model), o), Catch::Contains("bad.txt:1"));
 }
 
-TEST_CASE("Rays intersect where they meet; parallel rays are an error", "[unit][orient]") {
+TEST_CASE("Rays intersect where they meet, parallel rays are an error", "[unit][orient]") {
   const Eigen::Vector3d p = IntersectRays({{0, 0, 0}, {10, 0, 0}}, {{1, 1, 0}, {-1, 1, 0}});
   CHECK((p - Eigen::Vector3d(5, 5, 0)).norm() < 1e-9);
   CHECK_THROWS_AS(IntersectRays({{0, 0, 0}, {1, 0, 0}}, {{0, 1, 0}, {0, 1, 0}}), muta::Error);

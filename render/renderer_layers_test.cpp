@@ -260,7 +260,7 @@ TEST_CASE("section caps: the stencil fills the cut of a closed solid, nothing ou
   CHECK(IsGrey(drawn(view.Pixel({2.6, 0, 0}))));  // the ground sheet, uncapped
 }
 
-TEST_CASE("Remove frees one object; Prepare + Add(PreparedObject) uploads", "[gl]") {
+TEST_CASE("Remove frees one object, Prepare + Add(PreparedObject) uploads", "[gl]") {
   render::test::SharedHeadlessContext();
   Renderer renderer;
   const View view;

@@ -334,7 +334,7 @@ TEST_CASE("exact_colors draws vertex colours and texels as they are, unlit", "[g
   }
 }
 
-TEST_CASE("Shadows darken the ground behind a box; hidden objects vanish", "[gl][render]") {
+TEST_CASE("Shadows darken the ground behind a box, hidden objects vanish", "[gl][render]") {
   Renderer& renderer = TheRenderer();
   SceneObject ground;
   ground.mesh = Quad({-10, -10, 0}, {20, 0, 0}, {0, 20, 0});

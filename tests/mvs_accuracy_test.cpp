@@ -158,7 +158,7 @@ void CheckColmapFusion(const PagodaMvs& p) {
 }  // namespace
 
 // One test case, so that ctest (a process per test case) synthesizes and matches the set once.
-TEST_CASE("PatchMatch on the synthetic pagoda matches the truth; COLMAP fuses its maps",
+TEST_CASE("PatchMatch on the synthetic pagoda matches the truth, COLMAP fuses its maps",
           "[e2e][mvs]") {
   const PagodaMvs& p = Pagoda();
   INFO(p.figures.dump());

@@ -10,7 +10,7 @@
 namespace fs = std::filesystem;
 using muta::test::RunMuta;
 
-TEST_CASE("muta train-completion: a few steps write weights, recipe and curves; --resume continues",
+TEST_CASE("muta train-completion: a few steps write weights, recipe and curves, --resume continues",
           "[e2e]") {
   muta::test::TempDir dir("train-completion");
   const std::string out = (dir / "model").string();

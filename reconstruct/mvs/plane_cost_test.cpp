@@ -51,7 +51,7 @@ TEST_CASE("window pattern: 11x11 with step 2 has 32 samples without the corners"
   CHECK_THROWS(MakeWindowPattern(2, 3, 1.0f));
 }
 
-TEST_CASE("weighted NCC is lowest for the true plane; SIMD and scalar agree", "[unit][mvs]") {
+TEST_CASE("weighted NCC is lowest for the true plane, SIMD and scalar agree", "[unit][mvs]") {
   const AnalyticScene scene = MakeFacadeScene(3, 320, 240);
   FloatMap depth, normal;
   const MvsView ref = RenderAnalyticView(scene, 2, &depth, &normal);

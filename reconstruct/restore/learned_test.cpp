@@ -96,7 +96,7 @@ std::filesystem::path ShippedWeights() {
   return std::filesystem::path(MUTA_SOURCE_DIR) / "assets" / "completion" / "unet.pt";
 }
 
-TEST_CASE("learned: a few training steps lower the loss; the weights file reloads exactly",
+TEST_CASE("learned: a few training steps lower the loss, the weights file reloads exactly",
           "[unit]") {
   CompletionNet::SetThreads(2);
   const Damaged d = BrokenColumn();

@@ -206,7 +206,7 @@ TEST_CASE("TextureMesh bakes the photographed colours onto the surface", "[unit]
   CHECK(shuffled / 200 > 3 * error);
 }
 
-TEST_CASE("Padding keeps mipmaps from mixing charts; the bleeding is measured per level",
+TEST_CASE("Padding keeps mipmaps from mixing charts, the bleeding is measured per level",
           "[unit]") {
   const Scene s = BoxScene({1.0});
   Progress progress(ProgressStyle::kQuiet);
@@ -543,7 +543,7 @@ TEST_CASE("View selection: a face partly hidden from a view is not textured from
   CHECK(whole_above >= 0.9 * whole_total);
 }
 
-TEST_CASE("Faces turned away by noise take a neighbour's view; hidden ones stay neutral",
+TEST_CASE("Faces turned away by noise take a neighbour's view, hidden ones stay neutral",
           "[unit]") {
   // The front of a 2 x 2 m slab (z = 0, facing +z) seen by two cameras above it; every 9th of
   // its triangles is wound the other way – a face a reconstruction's noise has tilted past the

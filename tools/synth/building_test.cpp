@@ -237,7 +237,7 @@ TEST_CASE("a building is the same for the same seed, byte for byte", "[unit][syn
   }
 }
 
-TEST_CASE("seeds vary the parameters; pinned parameters stay", "[unit][synth]") {
+TEST_CASE("seeds vary the parameters, pinned parameters stay", "[unit][synth]") {
   std::set<int> storeys, columns, layers;
   std::set<double> radii;
   for (std::uint64_t seed = 1; seed <= 24; ++seed) {

@@ -8,7 +8,7 @@
 namespace muta::xr {
 namespace {
 
-TEST_CASE("xr panel: placed ahead of the head, facing it; the laser hits it in image coordinates",
+TEST_CASE("xr panel: placed ahead of the head, facing it, the laser hits it in image coordinates",
           "[unit]") {
   TrackedPose head;
   head.position = {0.5, 1.7, 0.2};
