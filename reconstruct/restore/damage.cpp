@@ -259,7 +259,7 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
   const double gap = damage.gap_distance;
 
   // ---- holes ----
-  const WeldedTopology topology = WeldVertices(mesh, 1e-6 * damage.diagonal);
+  const WeldedTopology topology = WeldVertices(mesh, kWeldTolerance * damage.diagonal);
   std::vector<BoundaryLoop> loops = FindBoundaryLoops(mesh, topology);
   std::vector<Vec3f> boundary_points;  // edge midpoints and quarter points
   for (const auto& l : loops) {

@@ -31,6 +31,8 @@ struct WeldedTopology {
 };
 /// Welds vertices closer than `tolerance` (grid hashing; metres).
 WeldedTopology WeldVertices(const Mesh& mesh, double tolerance);
+/// The welding tolerance of damage detection and completion, relative to the mesh's diagonal.
+inline constexpr double kWeldTolerance = 1e-6;
 
 struct BoundaryLoop {
   /// Original vertex indices in order; (v[i], v[i+1]) is an edge of one face, in that face's

@@ -193,14 +193,13 @@ class LearnedCompletion final : public CompletionMethod {
     // the same piece are closed with it. The block reaches over the whole box.
     std::vector<std::optional<ElementBox>> boxes(holes.size());
     std::vector<char> on_box(holes.size(), 0);  // the loop's piece is a box (here or before)
-    std::optional<WeldedTopology> topology;
+    const WeldedTopology& topology = context.topology;
     Box3f extent = unknown;
     if (!holes.empty()) {
-      topology = WeldVertices(m, 1e-6 * context.damage.diagonal);
-      const WeldedFaceIndex face_index(m, *topology);
+      const WeldedFaceIndex face_index(m, topology);
       const auto box_options = ElementBoxOptions::ForMesh(context.damage.diagonal);
       for (std::size_t i = 0; i < holes.size(); ++i) {
-        auto box = FitElementBox(m, *topology, face_index, context.damage.holes.at(holes[i]).loop,
+        auto box = FitElementBox(m, topology, face_index, context.damage.holes.at(holes[i]).loop,
                                  box_options);
         if (!box) continue;
         on_box[i] = 1;
@@ -241,12 +240,12 @@ class LearnedCompletion final : public CompletionMethod {
       boxed_.insert(box->faces.front());
       std::set<std::uint32_t> welded;
       for (const auto f : box->faces) {
-        for (int k = 0; k < 3; ++k) welded.insert(topology->representative[m.faces[f][k]]);
+        for (int k = 0; k < 3; ++k) welded.insert(topology.representative[m.faces[f][k]]);
       }
       for (const Hole& other : context.damage.holes) {
         if (other.regular || other.loop.vertices.empty() ||
             std::find(holes.begin(), holes.end(), other.id) != holes.end() ||
-            !welded.count(topology->representative[other.loop.vertices[0]])) {
+            !welded.count(topology.representative[other.loop.vertices[0]])) {
           continue;
         }
         also_closed.push_back(other.id);

@@ -78,7 +78,8 @@ double MeanAbsHeight(const Mesh& m) {
   return s / double(m.vertices.size());
 }
 
-TEST_CASE("photometric refinement moves a mesh onto the surface the photographs agree on") {
+TEST_CASE("photometric refinement moves a mesh onto the surface the photographs agree on",
+          "[unit][texture]") {
   const std::vector<TextureView> views{Photograph(-1.5), Photograph(0), Photograph(1.5)};
   Progress progress(ProgressStyle::kQuiet);
   // 4 cm (2 pixels) above the photographed plane.
