@@ -64,9 +64,6 @@ struct CompletionContext {
   const Damage& damage;
   /// Observed vertices (for snapping); built by the caller.
   const PointIndex& vertex_index;
-  /// `observed` welded as damage detection welds it (kWeldTolerance x damage.diagonal); built
-  /// by the caller, once for all regions and holes.
-  const WeldedTopology& topology;
 };
 
 /// What a method did with one region or hole (one entry of report.json).

@@ -259,7 +259,8 @@ Damage DetectDamage(const Mesh& mesh, const TriangleBvh& bvh, const DamageOption
   const double gap = damage.gap_distance;
 
   // ---- holes ----
-  const WeldedTopology topology = WeldVertices(mesh, kWeldTolerance * damage.diagonal);
+  damage.topology = WeldVertices(mesh, kWeldTolerance * damage.diagonal);
+  const WeldedTopology& topology = damage.topology;
   std::vector<BoundaryLoop> loops = FindBoundaryLoops(mesh, topology);
   std::vector<Vec3f> boundary_points;  // edge midpoints and quarter points
   for (const auto& l : loops) {

@@ -138,6 +138,9 @@ struct Damage {
   double gap_distance = 0;  ///< metres
   std::size_t samples = 0;
   std::vector<Hole> holes;  ///< every boundary loop (regular ones included, flagged)
+  /// The mesh's vertices welded as the loops were found (kWeldTolerance x diagonal); the
+  /// completion methods use it for pieces and neighbourhoods. Not written to damage.json.
+  WeldedTopology topology;
   std::vector<MissingRegion> regions;
   WeakSupport weak;  ///< weakly supported regions (known only with a fused cloud)
   double seconds = 0;

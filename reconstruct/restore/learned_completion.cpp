@@ -193,7 +193,7 @@ class LearnedCompletion final : public CompletionMethod {
     // the same piece are closed with it. The block reaches over the whole box.
     std::vector<std::optional<ElementBox>> boxes(holes.size());
     std::vector<char> on_box(holes.size(), 0);  // the loop's piece is a box (here or before)
-    const WeldedTopology& topology = context.topology;
+    const WeldedTopology& topology = context.damage.topology;
     Box3f extent = unknown;
     if (!holes.empty()) {
       const WeldedFaceIndex face_index(m, topology);

@@ -280,8 +280,8 @@ TEST_CASE("learned: the shipped network completes a broken column, labelled, obs
   region.box = d.box;
   region.points = {d.box.Center()};
   damage.regions.push_back(region);
-  const WeldedTopology topology = WeldVertices(d.observed, kWeldTolerance * damage.diagonal);
-  const CompletionContext context{d.observed, bvh, damage, vertex_index, topology};
+  damage.topology = WeldVertices(d.observed, kWeldTolerance * damage.diagonal);
+  const CompletionContext context{d.observed, bvh, damage, vertex_index};
   RestoredMeshBuilder out(d.observed);
   std::string why;
   const std::optional<CompletionResult> r = method->CompleteRegion(context, 0, out, why);
@@ -376,8 +376,8 @@ struct LoopCompletion {
     hole.id = 0;
     hole.loop = loop;
     damage.holes.push_back(hole);
-    const WeldedTopology topology = WeldVertices(mesh, kWeldTolerance * diagonal);
-    const CompletionContext context{mesh, bvh, damage, vertex_index, topology};
+    damage.topology = WeldVertices(mesh, kWeldTolerance * diagonal);
+    const CompletionContext context{mesh, bvh, damage, vertex_index};
     result = MakeLearnedCompletion(ShippedWeights())->CompleteHole(context, 0, out, why);
   }
 };

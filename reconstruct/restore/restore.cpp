@@ -81,8 +81,7 @@ RestoreResult RestoreMesh(const Mesh& mesh, const std::string& input_name,
   result.damage_json = ToJson(damage, input_name);
 
   RestoredMeshBuilder out(mesh);
-  const WeldedTopology topology = WeldVertices(mesh, kWeldTolerance * damage.diagonal);
-  const CompletionContext context{mesh, bvh, damage, vertex_index, topology};
+  const CompletionContext context{mesh, bvh, damage, vertex_index};
   std::unique_ptr<CompletionMethod> symmetry, smooth, learned;
   std::string learned_error;
   if (options.method == "auto") {

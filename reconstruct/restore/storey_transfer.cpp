@@ -128,7 +128,7 @@ std::optional<CompletionResult> StoreyTransferHole(const CompletionContext& cont
   }
 
   // Source faces by welded vertex.
-  const WeldedTopology& topology = context.topology;
+  const WeldedTopology& topology = damage.topology;
   std::vector<std::uint32_t> start(topology.num_welded + 1, 0), incident;
   for (const Face& f : m.faces) {
     for (const auto k : f) ++start[topology.representative[k] + 1];
