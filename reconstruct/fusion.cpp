@@ -46,54 +46,6 @@ constexpr float kNormalScale = 32767.0f;
 
 // ---- workspace files --------------------------------------------------------------------------
 
-/// Image ids in the order of the model's images file: COLMAP's dense workspace numbers images
-/// (the indices in fused.ply.vis) in that order, not by id.
-std::vector<std::uint32_t> ImageIdsInFileOrder(const fs::path& sparse_dir,
-                                               const SparseModel& model) {
-  std::vector<std::uint32_t> ids;
-  const fs::path bin = sparse_dir / "images.bin";
-  if (fs::exists(sparse_dir / "cameras.bin") && fs::exists(bin)) {
-    // Already validated by ReadSparseModel: walk the records for their ids.
-    const std::vector<std::uint8_t> bytes = ReadFileBytes(bin);
-    auto load = [&](std::size_t pos, auto value) {
-      MUTA_CHECK(pos + sizeof(value) <= bytes.size()) << bin.string() << ": truncated";
-      std::memcpy(&value, bytes.data() + pos, sizeof(value));
-      return value;
-    };
-    static_assert(std::endian::native == std::endian::little, "COLMAP files are little-endian");
-    const auto count = load(0, std::uint64_t{});
-    std::size_t pos = 8;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      ids.push_back(load(pos, std::uint32_t{}));
-      pos += 4 + 7 * 8 + 4;  // id, qvec, tvec, camera_id
-      while (pos < bytes.size() && bytes[pos] != 0) ++pos;
-      pos += 1;  // name and its NUL
-      const auto num_points = load(pos, std::uint64_t{});
-      pos += 8 + num_points * 24;
-    }
-  } else {
-    // images.txt: an image line (skipping blank and comment lines), then its points line.
-    std::ifstream in(sparse_dir / "images.txt");
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos || line[first] == '#') continue;
-      ids.push_back(static_cast<std::uint32_t>(std::stoul(line.substr(first))));
-      std::getline(in, line);
-    }
-  }
-  std::vector<std::uint32_t> sorted = ids;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<std::uint32_t> model_ids;
-  for (const auto& [id, image] : model.images) model_ids.push_back(id);
-  if (sorted != model_ids) {
-    spdlog::warn("{}: could not follow the images file order; numbering images by id",
-                 sparse_dir.string());
-    return model_ids;
-  }
-  return ids;
-}
-
 struct ArrayHeader {
   int width = 0;
   int height = 0;
@@ -662,6 +614,52 @@ void WriteVisibility(const fs::path& path, const Output& out) {
 }
 
 }  // namespace
+
+std::vector<std::uint32_t> ImageIdsInFileOrder(const fs::path& sparse_dir,
+                                               const SparseModel& model) {
+  std::vector<std::uint32_t> ids;
+  const fs::path bin = sparse_dir / "images.bin";
+  if (fs::exists(sparse_dir / "cameras.bin") && fs::exists(bin)) {
+    // Already validated by ReadSparseModel: walk the records for their ids.
+    const std::vector<std::uint8_t> bytes = ReadFileBytes(bin);
+    auto load = [&](std::size_t pos, auto value) {
+      MUTA_CHECK(pos + sizeof(value) <= bytes.size()) << bin.string() << ": truncated";
+      std::memcpy(&value, bytes.data() + pos, sizeof(value));
+      return value;
+    };
+    static_assert(std::endian::native == std::endian::little, "COLMAP files are little-endian");
+    const auto count = load(0, std::uint64_t{});
+    std::size_t pos = 8;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      ids.push_back(load(pos, std::uint32_t{}));
+      pos += 4 + 7 * 8 + 4;  // id, qvec, tvec, camera_id
+      while (pos < bytes.size() && bytes[pos] != 0) ++pos;
+      pos += 1;  // name and its NUL
+      const auto num_points = load(pos, std::uint64_t{});
+      pos += 8 + num_points * 24;
+    }
+  } else {
+    // images.txt: an image line (skipping blank and comment lines), then its points line.
+    std::ifstream in(sparse_dir / "images.txt");
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto first = line.find_first_not_of(" \t\r");
+      if (first == std::string::npos || line[first] == '#') continue;
+      ids.push_back(static_cast<std::uint32_t>(std::stoul(line.substr(first))));
+      std::getline(in, line);
+    }
+  }
+  std::vector<std::uint32_t> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::uint32_t> model_ids;
+  for (const auto& [id, image] : model.images) model_ids.push_back(id);
+  if (sorted != model_ids) {
+    spdlog::warn("{}: could not follow the images file order; numbering images by id",
+                 sparse_dir.string());
+    return model_ids;
+  }
+  return ids;
+}
 
 void FusionOptions::Check() const {
   MUTA_CHECK(input_type == "geometric" || input_type == "photometric")

@@ -35,12 +35,14 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/json.h"
 
 namespace muta {
 class Progress;
-}
+struct SparseModel;
+}  // namespace muta
 
 namespace muta::reconstruct {
 
@@ -100,5 +102,11 @@ FusionOptions FusionPreset(std::string_view quality);
 /// reloads included), seconds, input_type, output, visibility.
 Json FuseDepthMaps(const std::filesystem::path& dense_dir, const FusionOptions& options,
                    Progress& progress);
+
+/// Image ids in the order of the model's images file (`sparse_dir`, read as `model`): COLMAP's
+/// dense workspace numbers images – the indices in fused.ply.vis – in that order, not by id.
+/// Falls back to id order (with a warning) when the file order cannot be followed.
+std::vector<std::uint32_t> ImageIdsInFileOrder(const std::filesystem::path& sparse_dir,
+                                               const SparseModel& model);
 
 }  // namespace muta::reconstruct

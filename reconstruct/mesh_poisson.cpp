@@ -140,6 +140,12 @@ void MeshingOptions::Check() const {
       << "meshing option density_quantile must be in [0, 1), not " << density_quantile;
   MUTA_CHECK(min_component_fraction >= 0 && min_component_fraction <= 1)
       << "meshing option min_component_fraction must be in [0, 1], not " << min_component_fraction;
+  MUTA_CHECK(method == "poisson" || method == "delaunay")
+      << "meshing method must be poisson or delaunay, not \"" << method << "\"";
+  MUTA_CHECK(graph_cut_sigma > 0 && graph_cut_behind > 0 && graph_cut_area_weight >= 0 &&
+             (graph_cut_max_edge == 0 || graph_cut_max_edge >= 2))
+      << "meshing options graph_cut_sigma and graph_cut_behind must be > 0, "
+      << "graph_cut_area_weight >= 0 and graph_cut_max_edge 0 (off) or >= 2";
   MUTA_CHECK(!threads || *threads >= 1)
       << "meshing option threads must be at least 1 (or unset for all cores), not " << *threads;
 }

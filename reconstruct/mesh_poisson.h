@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/json.h"
@@ -24,6 +25,22 @@ class Progress;
 namespace muta::reconstruct {
 
 struct MeshingOptions {
+  /// "poisson" (screened Poisson over the oriented points, smooth and closed) or "delaunay"
+  /// (visibility graph cut over the points' tetrahedralisation, mesh_delaunay.h: keeps the
+  /// space the cameras saw through empty and the observed points as vertices).
+  std::string method = "poisson";
+  /// Graph cut: a line of sight's cost of cutting a facet falls to 0 within ~this many point
+  /// spacings of its point (the point's own noise); > 0.
+  double graph_cut_sigma = 3.0;
+  /// Graph cut: the cell this many point spacings behind a point (along each line of sight) is
+  /// tied to the inside; > 0.
+  double graph_cut_behind = 3.0;
+  /// Graph cut: constant cost per facet cut (prefers fewer facets: a smoother, smaller
+  /// surface), in lines of sight; >= 0.
+  double graph_cut_area_weight = 0.1;
+  /// Graph cut: facets with an edge longer than this many point spacings are removed – they
+  /// close what no camera saw (as Poisson's distance trimming does). 0 keeps all; otherwise >= 2.
+  double graph_cut_max_edge = 30.0;
   /// Octree depth of the Poisson solve – the most it may be: the finest cells are
   /// (scale x the extent of the points meshed) / 2^depth wide, e.g. 15 m / 2^9 = 3 cm at depth 9.
   /// With auto_depth the depth used may be lower. Time and memory grow ~4x per level. 5..13.

@@ -7,6 +7,7 @@
 #include "core/progress.h"
 #include "reconstruct/fusion.h"
 #include "reconstruct/ingest.h"
+#include "reconstruct/mesh_delaunay.h"
 #include "reconstruct/mesh_poisson.h"
 #include "reconstruct/mvs/patch_match.h"
 #include "reconstruct/mvs/patch_match_options.h"
@@ -54,6 +55,8 @@ void ReconstructOptions::Check() const {
       << "--dense-max-size must be at least 64 pixels";
   MUTA_CHECK(!poisson_depth || (*poisson_depth >= 5 && *poisson_depth <= 13))
       << "--poisson-depth must be 5 to 13";
+  MUTA_CHECK(mesher == "poisson" || mesher == "delaunay")
+      << "--mesher must be poisson or delaunay, not \"" << mesher << "\"";
   MUTA_CHECK(refine_rounds >= 0 && refine_rounds <= 8) << "--refine-rounds must be 0 to 8";
   MUTA_CHECK(!texel_size_mm || *texel_size_mm > 0) << "--texel-size must be positive (mm)";
   ParseMatcherKind(matcher);
@@ -166,6 +169,7 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
 
   MeshingOptions meshing = MeshingPreset(o.quality);
   if (o.poisson_depth) meshing.depth = *o.poisson_depth;
+  meshing.method = o.mesher;
   // "method" names what the stage does, so workspaces meshed by an older method mesh again.
   // The photometric refinement (opt-in) reads the undistorted images too; without it the
   // stage's record is what it was before the option existed.
@@ -174,17 +178,26 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
   Json mesh_options = {
       {"quality", o.quality},
       {"poisson_depth", IntJson(o.poisson_depth)},
-      {"method", "poisson, region of interest, depth from spacing, distance trim"}};
+      {"method", o.mesher == "delaunay"
+                     ? "delaunay graph cut, region of interest, long facets trimmed"
+                     : "poisson, region of interest, depth from spacing, distance trim"}};
   if (refine.rounds > 0) mesh_options["refine_rounds"] = refine.rounds;
   stages.push_back({"mesh",
                     mesh_options,
-                    refine.rounds > 0 ? std::vector<std::string>{"dense/fused.ply", "dense/sparse",
-                                                                 "dense/images"}
-                                      : std::vector<std::string>{"dense/fused.ply", "dense/sparse"},
+                    [&] {
+                      std::vector<std::string> in = {"dense/fused.ply", "dense/sparse"};
+                      if (o.mesher == "delaunay") in.push_back("dense/fused.ply.vis");
+                      if (refine.rounds > 0) in.push_back("dense/images");
+                      return in;
+                    }(),
                     {"dense/mesh.ply"},
                     [meshing, refine](Workspace& ws, Progress& progress) {
-                      Json figures = MeshFromPoints(ws.Path("dense/fused.ply"),
-                                                    ws.Path("dense/mesh.ply"), meshing, progress);
+                      Json figures =
+                          meshing.method == "delaunay"
+                              ? MeshFromPointsDelaunay(ws.Path("dense/fused.ply"),
+                                                       ws.Path("dense/mesh.ply"), meshing, progress)
+                              : MeshFromPoints(ws.Path("dense/fused.ply"),
+                                               ws.Path("dense/mesh.ply"), meshing, progress);
                       if (refine.rounds > 0) {
                         figures["refine"] =
                             RefineMeshPhotometric(ws.Path("dense"), refine, progress);

@@ -30,6 +30,8 @@ struct ReconstructOptions {
   bool use_gps = true;
   std::optional<int> dense_max_size;  ///< undistorted image size for dense matching
   std::optional<int> poisson_depth;   ///< Poisson octree depth
+  /// Meshing method: "poisson" or "delaunay" (MeshingOptions::method).
+  std::string mesher = "poisson";
   /// Photometric refinement rounds at the end of the mesh stage (photo_refine.h); 0: off.
   int refine_rounds = 0;
   /// Texture atlas texel size (mm); nullopt: the images' ground sampling distance.

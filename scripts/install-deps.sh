@@ -12,6 +12,9 @@ PACKAGES=(
   libtinygltf-dev libstb-dev libopenimageio-dev libnanoflann-dev
   # reconstruction: meshing (Open3D Poisson), simplification/LOD (meshoptimizer)
   libopen3d-dev libmeshoptimizer-dev
+  # the graph-cut mesher (--mesher delaunay): CGAL's Delaunay tetrahedralisation, Boost.Graph's
+  # max-flow (header-only)
+  libcgal-dev libboost-dev
   # the learned completion network (3D U-Net, CPU): libtorch
   libtorch-dev
   # tests and benchmarks

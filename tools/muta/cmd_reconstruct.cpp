@@ -94,6 +94,11 @@ CommandSpec ReconstructCommand() {
                            "Poisson octree depth (default by "
                            "--quality)")
                 ->check(CLI::Range(5, 13));
+            sub.add_option("--mesher", o->pipeline.mesher,
+                           "Meshing: poisson (smooth, closed surface over the points) or delaunay "
+                           "(visibility graph cut: keeps what the cameras saw through empty)")
+                ->capture_default_str()
+                ->check(CLI::IsMember({"poisson", "delaunay"}));
             sub.add_option("--refine-rounds", o->pipeline.refine_rounds,
                            "Photometric refinement of the mesh: rounds of moving each vertex "
                            "along its normal to where the photographs agree best (0: off)")

@@ -2,7 +2,7 @@
 // ground truth (tools/synth; output layout in docs/formats.md).
 //   muta synth --scene pagoda|hall|gate [--seed N] [--images N] [--size WxH] [--focal PX |
 //              --fov DEG] [--radial K] [--damage none|default|SPEC] [--storeys N]
-//              [--holdout N] ... -o DIR
+//              [--holdout N] [--holdout-close N] ... -o DIR
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -98,6 +98,10 @@ CommandSpec SynthCommand() {
                        "Also render N held-out views between the main ring's photographs into "
                        "holdout/images/ and holdout/sparse/ (never into images/), for muta eval "
                        "texture")
+            ->capture_default_str();
+        sub.add_option("--holdout-close", o.holdout_close,
+                       "Also render N held-out close-ups (half the main ring's distance, at "
+                       "several heights) into holdout/, named holdout_close_NNN.jpg")
             ->capture_default_str();
         sub.add_flag("--gt-only", o.gt_only,
                      "Write the ground truth only (no images, no gt/visible.ply)");

@@ -12,7 +12,8 @@
 //      the pixels where the ground-truth mesh (SYNTH/gt/mesh.ply) rendered in that view is
 //      drawn: PSNR (RGB, 8-bit) and SSIM (luma, 11x11 Gaussian window, sigma 1.5).
 // Totals: PSNR of the mean squared error over all building pixels of all views; SSIM the mean
-// over the same pixels. Pixels the reconstruction does not cover count as they render (the
+// over the same pixels; the same per group of views ("ring": holdout_NNN at the photographs'
+// distance, "close": the close-ups holdout_close_NNN of synth --holdout-close). Pixels the reconstruction does not cover count as they render (the
 // background colour): a hole is an error for both methods alike.
 // --ceiling also textures the ground-truth mesh (its long edges split, refine.h) from the
 // ground-truth cameras and the same photographs and scores it the same way: what the texturing
@@ -24,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,12 +73,23 @@ struct Score {
   std::size_t pixels = 0;
   double Psnr() const { return PsnrOf(sq_err, pixels); }
   double Ssim() const { return pixels ? ssim / double(pixels) : 0.0; }
+  void Add(const Score& o) { sq_err += o.sq_err, ssim += o.ssim, pixels += o.pixels; }
   static double PsnrOf(double sq_err, std::size_t pixels) {
     if (pixels == 0) return 0.0;
     const double mse = sq_err / (3.0 * double(pixels));
     return mse <= 1e-12 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
   }
 };
+
+// Held-out views of one kind ("ring": at the photographs' distance, "close": the close-ups of
+// synth --holdout-close, named holdout_close_NNN).
+struct ViewGroup {
+  Score tex, vc, ceiling;
+  std::size_t views = 0;
+};
+std::string GroupOf(const std::string& name) {
+  return name.rfind("holdout_close_", 0) == 0 ? "close" : "ring";
+}
 
 // Luma (BT.601) of an RGB image, 8-bit scale.
 std::vector<float> Luma(const Image& im) {
@@ -439,6 +452,7 @@ int Run(const Args& args) {
   Json views = Json::array();
   Score total_tex, total_vc, total_ceiling, inner_tex, inner_vc, inner_ceiling;
   std::size_t covered_total = 0;
+  std::map<std::string, ViewGroup> groups;
   for (const auto& [id, im] : holdout.images) {
     const Camera& camera = holdout.cameras.at(im.camera_id);
     const Image photo = ReadImage(synth / "holdout" / "images" / im.name);
@@ -464,20 +478,20 @@ int Run(const Args& args) {
     }
     const Score st = Compare(tex.color, photo, mask), sv = Compare(vc.color, photo, mask);
     MUTA_CHECK(st.pixels > 0) << im.name << ": the ground-truth mesh is not in view";
-    total_tex.sq_err += st.sq_err, total_tex.ssim += st.ssim, total_tex.pixels += st.pixels;
-    total_vc.sq_err += sv.sq_err, total_vc.ssim += sv.ssim, total_vc.pixels += sv.pixels;
+    total_tex.Add(st);
+    total_vc.Add(sv);
     covered_total += covered;
     Score sc;
     if (args.ceiling) {
       sc = Compare(ceiling.color, photo, mask);
-      total_ceiling.sq_err += sc.sq_err, total_ceiling.ssim += sc.ssim;
-      total_ceiling.pixels += sc.pixels;
+      total_ceiling.Add(sc);
     }
+    ViewGroup& group = groups[GroupOf(im.name)];
+    group.tex.Add(st), group.vc.Add(sv), group.ceiling.Add(sc), ++group.views;
     {
       const std::vector<std::uint8_t> interior = InteriorMask(gt.depth);
       auto add = [&](Score& total, const Image& rendered) {
-        const Score x = Compare(rendered, photo, interior);
-        total.sq_err += x.sq_err, total.ssim += x.ssim, total.pixels += x.pixels;
+        total.Add(Compare(rendered, photo, interior));
       };
       add(inner_tex, tex.color);
       add(inner_vc, vc.color);
@@ -547,6 +561,20 @@ int Run(const Args& args) {
       out["interior"]["psnr_ceiling"] = inner_ceiling.Psnr();
       out["interior"]["ssim_ceiling"] = inner_ceiling.Ssim();
     }
+    out["groups"] = Json::object();
+    for (const auto& [name, g] : groups) {
+      out["groups"][name] = {{"views", g.views},
+                             {"building_pixels", g.tex.pixels},
+                             {"psnr", g.tex.Psnr()},
+                             {"ssim", g.tex.Ssim()},
+                             {"psnr_vertex_colour", g.vc.Psnr()},
+                             {"ssim_vertex_colour", g.vc.Ssim()},
+                             {"psnr_gain", g.tex.Psnr() - g.vc.Psnr()}};
+      if (args.ceiling) {
+        out["groups"][name]["psnr_ceiling"] = g.ceiling.Psnr();
+        out["groups"][name]["ssim_ceiling"] = g.ceiling.Ssim();
+      }
+    }
     std::printf("%s\n", out.dump(2).c_str());
     return kExitOk;
   }
@@ -564,6 +592,13 @@ int Run(const Args& args) {
       "silhouettes and depth steps)\n",
       inner_tex.Psnr(), inner_vc.Psnr(), inner_tex.Psnr() - inner_vc.Psnr(),
       100.0 * double(inner_tex.pixels) / double(total_tex.pixels), kEdgeRadius);
+  if (groups.size() > 1) {
+    for (const auto& [name, g] : groups) {
+      std::printf("  %-5s %3zu views %8.2f   %8.2f   (%+.2f dB)   ssim %.4f / %.4f\n", name.c_str(),
+                  g.views, g.tex.Psnr(), g.vc.Psnr(), g.tex.Psnr() - g.vc.Psnr(), g.tex.Ssim(),
+                  g.vc.Ssim());
+    }
+  }
   if (args.ceiling) {
     std::printf(
         "ceiling (ground-truth mesh and cameras, textured): psnr %.2f dB, ssim %.4f; "

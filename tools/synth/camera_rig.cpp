@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "tools/synth/building_parts.h"
@@ -213,29 +215,56 @@ SparseModel MakeCameraRig(const Building& building, const RigOptions& options, s
 }
 
 SparseModel MakeHoldoutRig(const Building& building, const RigOptions& options, std::uint64_t seed,
-                           int count) {
-  MUTA_CHECK(count >= 1 && count <= 1000)
-      << "the number of held-out views (--holdout) must be 1..1000, got " << count;
+                           int count, int close_count) {
+  MUTA_CHECK(count >= 0 && count <= 1000 && close_count >= 0 && close_count <= 1000 &&
+             count + close_count >= 1)
+      << "the number of held-out views (--holdout) must be 1..1000, got " << count
+      << (close_count > 0 ? " (and --holdout-close " + std::to_string(close_count) + ", 0..1000)"
+                          : std::string());
   const RigPlan plan = PlanRig(building, options, seed);
   // Gaps between neighbouring main-ring views (the arc's ends are no gap; a full circle
-  // closes). Holdout j goes into gap floor((j + 0.5) * gaps / count); the views sharing a gap
+  // closes). View j of n goes into gap floor((j + 0.5) * gaps / n); the views sharing a gap
   // split it evenly, so none coincides with a training view.
   const int gaps = plan.full_circle ? plan.n_main : std::max(1, plan.n_main - 1);
-  std::vector<int> gap_of(count), in_gap(gaps, 0);
-  for (int j = 0; j < count; ++j) {
-    gap_of[j] = std::min(gaps - 1, static_cast<int>((j + 0.5) * gaps / count));
-    ++in_gap[gap_of[j]];
-  }
-  std::vector<int> seen(gaps, 0);
+  auto gap_azimuths = [&](int n) {
+    std::vector<int> gap_of(n), in_gap(gaps, 0), seen(gaps, 0);
+    for (int j = 0; j < n; ++j) {
+      gap_of[j] = std::min(gaps - 1, static_cast<int>((j + 0.5) * gaps / n));
+      ++in_gap[gap_of[j]];
+    }
+    std::vector<double> az;
+    for (int j = 0; j < n; ++j) {
+      const int g = gap_of[j];
+      const double fraction = double(++seen[g]) / double(in_gap[g] + 1);
+      // (The main ring has at least two views: RigOptions.images >= 2.)
+      az.push_back(plan.MainAzimuth(g + fraction));
+    }
+    return az;
+  };
   std::vector<std::pair<V3, V3>> views;
-  for (int j = 0; j < count; ++j) {
-    const int g = gap_of[j];
-    const double fraction = double(++seen[g]) / double(in_gap[g] + 1);
-    // (The main ring has at least two views: RigOptions.images >= 2.)
-    const double az = plan.MainAzimuth(g + fraction);
-    views.push_back(plan.MainView(az));
+  for (const double az : gap_azimuths(count)) views.push_back(plan.MainView(az));
+  SparseModel model = MakeModel(plan.cam, views, "holdout");
+  // Close-ups: at half the main ring's distance from the building's axis (at least 2 m outside
+  // its plan), aimed at heights from a fifth to three quarters of the building, in the main
+  // ring's gaps – where people explore a model and a texture's detail shows.
+  const std::vector<double> close_az = gap_azimuths(close_count);
+  views.clear();
+  for (int j = 0; j < close_count; ++j) {
+    const double t = close_count > 1 ? double(j) / (close_count - 1) : 0.5;
+    const V3 target(0, 0, (0.2 + 0.55 * t) * plan.height);
+    const auto [ring_eye, ring_target] = plan.MainView(close_az[std::size_t(j)]);
+    const double d = std::max(0.5 * ring_eye.head<2>().norm(), plan.plan_r + 2.0);
+    const V3 dir = Direction(close_az[std::size_t(j)], (5.0 + 10.0 * t) * M_PI / 180.0);
+    views.emplace_back(target + dir * (d / std::cos((5.0 + 10.0 * t) * M_PI / 180.0)), target);
   }
-  return MakeModel(plan.cam, views, "holdout");
+  const SparseModel close = MakeModel(plan.cam, views, "holdout_close");
+  for (const auto& [id, image] : close.images) {
+    SparseImage copy = image;
+    copy.id = static_cast<std::uint32_t>(count) + id;
+    model.images[copy.id] = std::move(copy);
+  }
+  model.Check();
+  return model;
 }
 
 Rigid3d OverviewPose(const Building& building, const Camera& camera, double azimuth) {

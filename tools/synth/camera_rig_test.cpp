@@ -154,4 +154,43 @@ TEST_CASE("held-out views lie between the main ring's photographs", "[unit][synt
   SynthOptions s;
   s.holdout = -1;
   CHECK_THROWS_WITH(s.Check(), Catch::Contains("holdout"));
+  s = {};
+  s.holdout_close = 1001;
+  CHECK_THROWS_WITH(s.Check(), Catch::Contains("--holdout-close"));
+}
+
+TEST_CASE("held-out close-ups come after the held-out views, nearer the building",
+          "[unit][synth]") {
+  const Building b = Pagoda(4);
+  RigOptions o;
+  o.width = 480;
+  o.height = 360;
+  o.images = 12;
+  const SparseModel ring = MakeHoldoutRig(b, o, 4, 3);
+  const SparseModel both = MakeHoldoutRig(b, o, 4, 3, 4);
+  REQUIRE(both.images.size() == 7);
+  const SparseModel rig = MakeCameraRig(b, o, 4);
+  double ring_distance = 0;
+  for (int id = 1; id <= 3; ++id) {  // the held-out views themselves are unchanged
+    CHECK(both.images.at(id).name == ring.images.at(id).name);
+    CHECK(CameraCenter(both.images.at(id).cam_from_world)
+              .isApprox(CameraCenter(ring.images.at(id).cam_from_world)));
+    ring_distance =
+        std::max(ring_distance, CameraCenter(ring.images.at(id).cam_from_world).head<2>().norm());
+  }
+  double lowest = 1e9, highest = -1e9;
+  for (int k = 0; k < 4; ++k) {
+    const SparseImage& image = both.images.at(4 + k);
+    INFO(image.name);
+    CHECK(image.name == "holdout_close_00" + std::to_string(k) + ".jpg");
+    const Eigen::Vector3d c = CameraCenter(image.cam_from_world);
+    CHECK(c.head<2>().norm() < 0.6 * ring_distance);  // nearer than the ring
+    lowest = std::min(lowest, c.z()), highest = std::max(highest, c.z());
+    for (const auto& [tid, train] : rig.images) {  // on no photograph
+      CHECK((CameraCenter(train.cam_from_world) - c).norm() > 0.05);
+    }
+  }
+  CHECK(highest > lowest + 1.0);  // at several heights
+  CHECK(MakeHoldoutRig(b, o, 4, 0, 2).images.at(1).name == "holdout_close_000.jpg");
+  CHECK_THROWS_WITH(MakeHoldoutRig(b, o, 4, 0, 0), Catch::Contains("--holdout"));
 }

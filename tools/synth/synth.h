@@ -197,10 +197,13 @@ SparseModel MakeCameraRig(const Building& building, const RigOptions& options, s
 /// main ring of MakeCameraRig(building, options, seed), framed like its views, at azimuths
 /// between neighbouring main-ring views (spread evenly over the gaps; views sharing a gap split
 /// it evenly, so none coincides with a training view). Same camera (id 1), images
-/// "holdout_NNN.jpg" with ids 1..count and no points. Throws muta::Error unless 1 <= count <=
-/// 1000.
+/// "holdout_NNN.jpg" with ids 1..count and no points. Then `close_count` close-ups at half the
+/// main ring's distance from the building's axis (at least 2 m outside its plan), aimed at
+/// several heights, at azimuths in the same gaps: "holdout_close_NNN.jpg", ids count+1... – the
+/// distance at which people explore a model, where a texture's detail shows. Throws muta::Error unless both are
+/// 0..1000 and at least one view is asked for.
 SparseModel MakeHoldoutRig(const Building& building, const RigOptions& options, std::uint64_t seed,
-                           int count);
+                           int count, int close_count = 0);
 
 /// A three-quarter view of the whole building (elevation ~22 degrees, looking at its middle)
 /// from `azimuth` (radians), framed with a margin for `camera`.
@@ -221,6 +224,8 @@ struct SynthOptions {
   /// Held-out views (MakeHoldoutRig) written to holdout/images/ and holdout/sparse/, never
   /// into images/ (a reconstruction of images/ never sees them); 0 = none. 0..1000.
   int holdout = 0;
+  /// Held-out close-ups (MakeHoldoutRig's close_count), beside the held-out views; 0..1000.
+  int holdout_close = 0;
   /// When set, also writes a contact sheet of all images (PNG or JPEG by extension) this many
   /// pixels wide (contact_sheet_width).
   std::optional<std::filesystem::path> contact_sheet;

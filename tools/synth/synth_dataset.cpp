@@ -90,6 +90,9 @@ void SynthOptions::Check() const {
       << "SynthOptions.contact_sheet_width must be 64..16384 pixels, got " << contact_sheet_width;
   MUTA_CHECK(holdout >= 0 && holdout <= 1000)
       << "SynthOptions.holdout (--holdout) must be 0..1000 held-out views, got " << holdout;
+  MUTA_CHECK(holdout_close >= 0 && holdout_close <= 1000)
+      << "SynthOptions.holdout_close (--holdout-close) must be 0..1000 held-out close-ups, got "
+      << holdout_close;
   MUTA_CHECK(max_visible_samples >= 1000)
       << "SynthOptions.max_visible_samples must be at least 1000, got " << max_visible_samples;
 }
@@ -174,8 +177,8 @@ SynthSummary WriteSynthDataset(const SynthOptions& options, const fs::path& dir,
   WriteJsonFile(dir / "gt" / "scene.json", SceneJson(building, options, rig));
   WriteJsonFile(dir / "gt" / "damage.json", DamageJson(building, damaged, options.damage));
   SparseModel holdout;
-  if (options.holdout > 0) {
-    holdout = MakeHoldoutRig(building, rig_options, seed, options.holdout);
+  if (options.holdout > 0 || options.holdout_close > 0) {
+    holdout = MakeHoldoutRig(building, rig_options, seed, options.holdout, options.holdout_close);
     fs::create_directories(dir / "holdout");
     WriteSparseModel(dir / "holdout" / "sparse", holdout, SparseFormat::kText);
   }
