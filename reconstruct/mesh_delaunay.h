@@ -30,8 +30,9 @@ namespace muta::reconstruct {
 /// spacing x 2, removes small pieces and writes `mesh_ply` atomically (as MeshFromPoints).
 /// Uses options' region of interest, max_distance_cells, min_component_fraction and the
 /// graph-cut fields. Throws muta::Error naming the file for a missing or unreadable cloud or
-/// visibility file, a visibility file that does not match the cloud, fewer than 100 points, or a
-/// mesh that ends up empty.
+/// visibility file, a visibility file that does not match the cloud, fewer than 100 points, more
+/// points than the machine's memory can mesh (about 4.6 KB each, at most 80 % of the physical
+/// memory: ~4 M points on 24 GB), or a mesh that ends up empty.
 Json MeshFromPointsDelaunay(const std::filesystem::path& fused_ply,
                             const std::filesystem::path& mesh_ply, const MeshingOptions& options,
                             Progress& progress);
