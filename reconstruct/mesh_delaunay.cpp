@@ -294,6 +294,7 @@ Json MeshFromPointsDelaunay(const fs::path& fused_ply, const fs::path& mesh_ply,
   std::uint32_t cells = 0;
   for (auto c = dt.all_cells_begin(); c != dt.all_cells_end(); ++c) c->info() = cells++;
   const double spacing = MedianSpacing(dt);
+  MUTA_CHECK(spacing > 0) << fused_ply.string() << ": the points have no spacing to mesh at";
   const double dt_seconds = SecondsSince(dt_start);
   progress.Advance();
   CheckInterrupted();
