@@ -457,17 +457,10 @@ Json MeshFromPointsDelaunay(const fs::path& fused_ply, const fs::path& mesh_ply,
       "of sight, point spacing {:.3g}) in {:.1f} s",
       mesh.NumVertices(), mesh.NumFaces(), num_points, points_read, cells, rays.load(), spacing,
       seconds);
-  Json roi_json = nullptr;
-  if (roi) {
-    roi_json = {{"center", {roi->center.x(), roi->center.y(), roi->center.z()}},
-                {"radius", roi->radius},
-                {"camera_distance", roi->camera_distance},
-                {"axis_spread", roi->axis_spread}};
-  }
   return Json{{"method", "delaunay"},
               {"points", points_read},
               {"meshed_points", num_points},
-              {"roi", roi_json},
+              {"roi", RoiJson(roi)},
               {"point_spacing", spacing},
               {"tetrahedra", cells},
               {"lines_of_sight", rays.load()},

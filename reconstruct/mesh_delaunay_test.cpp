@@ -97,21 +97,6 @@ Scene SphereScene(int n) {
   return scene;
 }
 
-// Every edge is shared by exactly two triangles.
-bool Closed(const Mesh& mesh) {
-  std::map<std::pair<std::uint32_t, std::uint32_t>, int> edges;
-  for (const Face& f : mesh.faces) {
-    for (int k = 0; k < 3; ++k) {
-      const std::uint32_t a = f[k], b = f[(k + 1) % 3];
-      ++edges[{std::min(a, b), std::max(a, b)}];
-    }
-  }
-  for (const auto& [edge, count] : edges) {
-    if (count != 2) return false;
-  }
-  return !edges.empty();
-}
-
 Vec3f FaceNormal(const Mesh& m, const Face& f) {
   return (m.vertices[f[1]] - m.vertices[f[0]]).cross(m.vertices[f[2]] - m.vertices[f[0]]);
 }
@@ -131,7 +116,7 @@ TEST_CASE("The graph cut meshes a sphere seen from all round into a closed outwa
   REQUIRE(mesh.NumFaces() > 1000);
   CHECK(figures["faces"] == mesh.NumFaces());
   CHECK(figures["meshed_points"] == 8000);
-  CHECK(Closed(mesh));
+  CHECK(test::EveryEdgeTwice(mesh));
   // The vertices are the observed points: on the sphere within their noise.
   double worst = 0;
   for (const Vec3f& v : mesh.vertices) worst = std::max(worst, std::abs(double(v.norm()) - 1));

@@ -210,10 +210,7 @@ Json MeshFromPoints(const fs::path& fused_ply, const fs::path& mesh_ply,
             "radius {}); meshing all points",
             kMinPoints, roi->center.x(), roi->center.y(), roi->center.z(), roi->radius);
       } else {
-        roi_json = {{"center", {roi->center.x(), roi->center.y(), roi->center.z()}},
-                    {"radius", roi->radius},
-                    {"camera_distance", roi->camera_distance},
-                    {"axis_spread", roi->axis_spread}};
+        roi_json = RoiJson(roi);
       }
     }
   }

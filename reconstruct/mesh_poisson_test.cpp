@@ -49,21 +49,6 @@ Progress& Quiet() {
   return progress;
 }
 
-// Every edge is shared by exactly two triangles.
-bool Closed(const Mesh& mesh) {
-  std::map<std::pair<std::uint32_t, std::uint32_t>, int> edges;
-  for (const Face& f : mesh.faces) {
-    for (int k = 0; k < 3; ++k) {
-      const std::uint32_t a = f[k], b = f[(k + 1) % 3];
-      ++edges[{std::min(a, b), std::max(a, b)}];
-    }
-  }
-  for (const auto& [edge, count] : edges) {
-    if (count != 2) return false;
-  }
-  return !edges.empty();
-}
-
 float Lowest(const Mesh& m) {
   float z = 10;
   for (const Vec3f& v : m.vertices) z = std::min(z, v.z());
@@ -112,7 +97,7 @@ TEST_CASE("Poisson meshes a sampled sphere into a closed coloured sphere", "[uni
   CHECK(figures["faces"] == mesh.NumFaces());
   CHECK(figures["vertices"] == mesh.NumVertices());
   CHECK(figures["points"] == 20000);
-  CHECK(Closed(mesh));
+  CHECK(test::EveryEdgeTwice(mesh));
   double worst = 0, mean = 0;
   int wrong_color = 0, inward = 0;
   REQUIRE(mesh.colors.size() == mesh.NumVertices());
@@ -248,7 +233,7 @@ TEST_CASE("only the cameras' region of interest is meshed", "[unit][mesh]") {
   double worst = 0;
   for (const Vec3f& v : mesh.vertices) worst = std::max(worst, std::abs(double(v.norm()) - 1));
   CHECK(worst < 0.03);
-  CHECK(Closed(mesh));
+  CHECK(test::EveryEdgeTwice(mesh));
 
   // Without the crop the clutter is meshed, and the octree spans it: coarser cells.
   options.crop_to_roi = false;
@@ -299,7 +284,7 @@ TEST_CASE("small disconnected pieces are removed", "[unit][mesh]") {
   CHECK(far(ReadPlyMesh(dir / "all.ply")) > 0);
   CHECK(far(ReadPlyMesh(dir / "mesh.ply")) == 0);
   CHECK(cleaned["removed_components"].get<int>() >= 1);
-  CHECK(Closed(ReadPlyMesh(dir / "mesh.ply")));
+  CHECK(test::EveryEdgeTwice(ReadPlyMesh(dir / "mesh.ply")));
 }
 
 TEST_CASE("meshing reports bad input and options clearly", "[unit][mesh]") {

@@ -62,4 +62,12 @@ std::optional<RegionOfInterest> EstimateRegionOfInterest(const SparseModel& mode
   return roi;
 }
 
+Json RoiJson(const std::optional<RegionOfInterest>& roi) {
+  if (!roi) return nullptr;
+  return {{"center", {roi->center.x(), roi->center.y(), roi->center.z()}},
+          {"radius", roi->radius},
+          {"camera_distance", roi->camera_distance},
+          {"axis_spread", roi->axis_spread}};
+}
+
 }  // namespace muta::reconstruct

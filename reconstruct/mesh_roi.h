@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include "core/colmap_model.h"
+#include "core/json.h"
 
 namespace muta::reconstruct {
 
@@ -33,5 +34,9 @@ struct RegionOfInterest {
 /// the cameras (they look outwards, e.g. from inside a room). `radius_factor` > 0.
 std::optional<RegionOfInterest> EstimateRegionOfInterest(const SparseModel& model,
                                                          double radius_factor);
+
+/// The figures of a region of interest for muta.job.json: center, radius, camera_distance,
+/// axis_spread; null when there is none.
+Json RoiJson(const std::optional<RegionOfInterest>& roi);
 
 }  // namespace muta::reconstruct

@@ -7,11 +7,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <typeinfo>
+#include <utility>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -91,6 +94,20 @@ void WriteBytes(const fs::path& path, const std::string& bytes) {
 void WriteTruncatedCopy(const fs::path& from, const fs::path& to, std::size_t size) {
   const auto bytes = ReadFileBytes(from);
   WriteBytes(to, std::string(bytes.begin(), bytes.begin() + std::min(size, bytes.size())));
+}
+
+bool EveryEdgeTwice(const Mesh& mesh) {
+  std::map<std::pair<std::uint32_t, std::uint32_t>, int> edges;
+  for (const Face& f : mesh.faces) {
+    for (int k = 0; k < 3; ++k) {
+      const std::uint32_t a = f[k], b = f[(k + 1) % 3];
+      ++edges[{std::min(a, b), std::max(a, b)}];
+    }
+  }
+  for (const auto& [edge, count] : edges) {
+    if (count != 2) return false;
+  }
+  return !edges.empty();
 }
 
 Mesh ColouredBox() {

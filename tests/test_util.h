@@ -57,6 +57,9 @@ void WriteTruncatedCopy(const std::filesystem::path& from, const std::filesystem
 /// ones red.
 Mesh ColouredBox();
 
+/// Every edge of the mesh is shared by exactly two triangles (and there is at least one).
+bool EveryEdgeTwice(const Mesh& mesh);
+
 /// Runs `f` and returns the message of the muta::Error it throws; fails the test when it throws
 /// nothing or another exception.
 std::string ErrorOf(const std::function<void()>& f);
