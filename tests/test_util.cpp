@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -40,8 +41,15 @@ TempDir::~TempDir() {
 }
 
 std::vector<std::string> XvfbDisplayArgs() {
-  int n = 100 + int(getpid() % 20000);
-  while (fs::exists("/tmp/.X" + std::to_string(n) + "-lock")) ++n;
+  // Consecutive pids (tests started together) land 97 numbers apart, so that one stepping past a
+  // taken number does not walk into the next one's; a number whose socket is left over is
+  // skipped too (Xvfb cannot listen there).
+  int n = 100 + int((std::int64_t(getpid()) * 97) % 30000);
+  auto taken = [](int k) {
+    return fs::exists("/tmp/.X" + std::to_string(k) + "-lock") ||
+           fs::exists("/tmp/.X11-unix/X" + std::to_string(k));
+  };
+  while (taken(n)) ++n;
   return {"-a", "-n", std::to_string(n)};
 }
 

@@ -39,7 +39,9 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
 /// The `xvfb-run` arguments that choose its X display: `-a -n N`, a free display searched from
 /// N, where N differs between processes (from the pid). Plain `-a` starts at 99 in every
 /// process, and two tests starting at once under `ctest -j` can both take 99: one Xvfb fails
-/// and its client cannot open the display (seen in a CI rehearsal, 2026-11-26).
+/// and its client cannot open the display (seen in a CI rehearsal, 2026-11-26). Consecutive pids
+/// are spread 97 numbers apart (with N from the pid alone, two tests started together stepped
+/// into each other's numbers: seen again under load, 2026-11-27).
 std::vector<std::string> XvfbDisplayArgs();
 
 /// Path of a file in the source tree's test data (tests/data/...).
