@@ -408,7 +408,7 @@ Json MeshFromPointsDelaunay(const fs::path& fused_ply, const fs::path& mesh_ply,
     }
     return m;
   };
-  std::size_t long_faces = 0, surface_faces = 0;
+  std::size_t long_faces = 0, corner_faces = 0, surface_faces = 0;
   for (auto c = dt.all_cells_begin(); c != dt.all_cells_end(); ++c) {
     if (!inside[c->info()]) continue;
     for (int i = 0; i < 4; ++i) {
@@ -418,7 +418,7 @@ Json MeshFromPointsDelaunay(const fs::path& fused_ply, const fs::path& mesh_ply,
       Delaunay::Vertex_handle t[3];
       for (int k = 0; k < 3; ++k) t[k] = c->vertex(Delaunay::vertex_triple_index(i, k));
       if (t[0]->info() == kCorner || t[1]->info() == kCorner || t[2]->info() == kCorner) {
-        ++long_faces;  // closes space around the points nobody saw
+        ++corner_faces;  // closes space around the points nobody saw
         continue;
       }
       const Eigen::Vector3d a = ToEigen(t[0]->point()), b = ToEigen(t[1]->point()),
@@ -437,7 +437,6 @@ Json MeshFromPointsDelaunay(const fs::path& fused_ply, const fs::path& mesh_ply,
     }
   }
   progress.Advance();
-  (void)flow;
 
   const std::size_t before_components = mesh.NumFaces();
   const auto [components, removed_components] =
@@ -465,6 +464,7 @@ Json MeshFromPointsDelaunay(const fs::path& fused_ply, const fs::path& mesh_ply,
               {"tetrahedra", cells},
               {"lines_of_sight", rays.load()},
               {"surface_faces", surface_faces},
+              {"corner_faces", corner_faces},
               {"long_faces", long_faces},
               {"max_edge", max_edge},
               {"vertices", mesh.NumVertices()},
