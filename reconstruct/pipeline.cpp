@@ -53,6 +53,8 @@ void ReconstructOptions::Check() const {
   MUTA_CHECK(!max_size || *max_size >= 64) << "--max-size must be at least 64 pixels";
   MUTA_CHECK(!dense_max_size || *dense_max_size >= 64)
       << "--dense-max-size must be at least 64 pixels";
+  MUTA_CHECK(!texture_max_size || *texture_max_size == 0 || *texture_max_size >= 64)
+      << "--texture-max-size must be 0 (texture from the dense images) or at least 64 pixels";
   MUTA_CHECK(!poisson_depth || (*poisson_depth >= 5 && *poisson_depth <= 13))
       << "--poisson-depth must be 5 to 13";
   MUTA_CHECK(mesher == "poisson" || mesher == "delaunay")
@@ -138,9 +140,13 @@ std::vector<StageDef> ReconstructionStages(const ReconstructOptions& o, const fs
   UndistortOptions undistort = UndistortPreset(o.quality);
   undistort.colmap = o.colmap;
   if (o.dense_max_size) undistort.max_image_size = o.dense_max_size;
+  undistort.texture_max_size = o.texture_max_size;
+  Json undistort_options = {{"quality", o.quality}, {"dense_max_size", IntJson(o.dense_max_size)}};
+  // (Recorded only when given, so that workspaces made before the option stay up to date.)
+  if (o.texture_max_size) undistort_options["texture_max_size"] = *o.texture_max_size;
   stages.push_back(
       {"undistort",
-       {{"quality", o.quality}, {"dense_max_size", IntJson(o.dense_max_size)}},
+       undistort_options,
        {"sparse/cameras.bin", "sparse/images.bin", "sparse/points3D.bin", "images.json"},
        {"dense/images", "dense/sparse"},
        [undistort](Workspace& ws, Progress& progress) {

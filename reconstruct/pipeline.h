@@ -29,7 +29,10 @@ struct ReconstructOptions {
   std::optional<std::filesystem::path> scale_bar;  ///< scale bar marks (JSON)
   bool use_gps = true;
   std::optional<int> dense_max_size;  ///< undistorted image size for dense matching
-  std::optional<int> poisson_depth;   ///< Poisson octree depth
+  /// Longest side of the images texturing samples (undistort.h): nullopt the photographs' size,
+  /// 0 the dense images.
+  std::optional<int> texture_max_size;
+  std::optional<int> poisson_depth;  ///< Poisson octree depth
   /// Meshing method: "poisson" or "delaunay" (MeshingOptions::method).
   std::string mesher = "poisson";
   /// Photometric refinement rounds at the end of the mesh stage (photo_refine.h); 0: off.

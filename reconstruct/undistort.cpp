@@ -1,6 +1,9 @@
 #include "reconstruct/undistort.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -52,6 +55,10 @@ int PinholeForZeroDistortion(SparseModel& model) {
 void UndistortOptions::Check() const {
   MUTA_CHECK(!max_image_size || *max_image_size >= 64)
       << "UndistortOptions.max_image_size must be at least 64 pixels, not " << *max_image_size;
+  MUTA_CHECK(!texture_max_size || *texture_max_size == 0 || *texture_max_size >= 64)
+      << "--texture-max-size must be 0 (texture from the dense images) or at least 64 pixels, "
+         "not "
+      << *texture_max_size;
 }
 
 UndistortOptions UndistortPreset(const std::string& quality) {
@@ -68,6 +75,56 @@ UndistortOptions UndistortPreset(const std::string& quality) {
   return o;
 }
 
+namespace {
+
+/// One run of COLMAP's undistorter into `out_dir` (created), at most `max_size` px on the longest
+/// side; returns the written model, its zero-distortion cameras rewritten as PINHOLE, after
+/// checking that every image was written.
+SparseModel Undistort(const fs::path& colmap, const fs::path& images_dir,
+                      const fs::path& sparse_dir, const fs::path& out_dir,
+                      std::optional<int> max_size, std::size_t images, const std::string& label,
+                      Progress& progress) {
+  fs::create_directories(out_dir);
+  std::vector<std::string> args = {
+      "--image_path",  images_dir.string(), "--input_path",  sparse_dir.string(),
+      "--output_path", out_dir.string(),    "--output_type", "COLMAP"};
+  if (max_size) {
+    args.push_back("--max_image_size");
+    args.push_back(std::to_string(*max_size));
+  }
+  progress.Begin(label, images, "images");
+  RunColmap(colmap, "image_undistorter", args, &progress);
+  progress.End();
+  SparseModel model = ReadSparseModel(out_dir / "sparse");
+  if (const int converted = PinholeForZeroDistortion(model); converted > 0) {
+    WriteSparseModel(out_dir / "sparse", model);
+    spdlog::info("{}: {} camera(s) without distortion written as PINHOLE", label, converted);
+  }
+  for (const auto& [id, image] : model.images) {
+    MUTA_CHECK(fs::exists(out_dir / "images" / image.name))
+        << "COLMAP image_undistorter did not write " << (out_dir / "images" / image.name).string();
+  }
+  return model;
+}
+
+struct SizeRange {
+  int min_w = 1 << 30, max_w = 0, min_h = 1 << 30, max_h = 0;
+  double megapixels = 0;
+  explicit SizeRange(const SparseModel& model) {
+    for (const auto& [id, image] : model.images) {
+      const Camera& c = model.cameras.at(image.camera_id);
+      min_w = std::min(min_w, int(c.width));
+      max_w = std::max(max_w, int(c.width));
+      min_h = std::min(min_h, int(c.height));
+      max_h = std::max(max_h, int(c.height));
+      megapixels += double(c.width) * double(c.height) / 1e6;
+    }
+  }
+  int Longest() const { return std::max(max_w, max_h); }
+};
+
+}  // namespace
+
 Json RunUndistort(const fs::path& images_dir, const fs::path& sparse_dir, const fs::path& dense_dir,
                   const UndistortOptions& options, Progress& progress) {
   options.Check();
@@ -75,40 +132,43 @@ Json RunUndistort(const fs::path& images_dir, const fs::path& sparse_dir, const 
   const SparseModel input = ReadSparseModel(sparse_dir);
   // Everything in dense/ derives from the undistorted images: start afresh.
   fs::remove_all(dense_dir);
-  fs::create_directories(dense_dir);
-  std::vector<std::string> args = {
-      "--image_path",  images_dir.string(), "--input_path",  sparse_dir.string(),
-      "--output_path", dense_dir.string(),  "--output_type", "COLMAP"};
-  if (options.max_image_size) {
-    args.push_back("--max_image_size");
-    args.push_back(std::to_string(*options.max_image_size));
-  }
-  progress.Begin("undistort", input.images.size(), "images");
-  RunColmap(colmap, "image_undistorter", args, &progress);
-  progress.End();
+  const SparseModel model =
+      Undistort(colmap, images_dir, sparse_dir, dense_dir, options.max_image_size,
+                input.images.size(), "undistort", progress);
+  const SizeRange dense(model);
+  spdlog::info("undistort: {} images, {}-{} x {}-{} px", model.images.size(), dense.min_w,
+               dense.max_w, dense.min_h, dense.max_h);
+  Json figures = {{"images", model.images.size()}, {"width_min", dense.min_w},
+                  {"width_max", dense.max_w},      {"height_min", dense.min_h},
+                  {"height_max", dense.max_h},     {"megapixels_total", dense.megapixels}};
 
-  SparseModel model = ReadSparseModel(dense_dir / "sparse");
-  if (const int converted = PinholeForZeroDistortion(model); converted > 0) {
-    WriteSparseModel(dense_dir / "sparse", model);
-    spdlog::info("undistort: {} camera(s) without distortion written as PINHOLE", converted);
+  // Texturing samples the photographs at their own size when dense matching works on smaller
+  // images: a second undistortion into dense/texture (only its images and model are kept).
+  const int photo_longest = SizeRange(input).Longest();
+  const int texture_longest =
+      options.texture_max_size ? std::min(*options.texture_max_size, photo_longest) : photo_longest;
+  const bool texture_copy = texture_longest > 1.05 * dense.Longest();  // worth a copy
+  figures["texture_images"] = texture_copy ? "dense/texture" : "dense/images";
+  if (texture_copy) {
+    const fs::path tmp = dense_dir / "texture.tmp";
+    const SparseModel tex = Undistort(colmap, images_dir, sparse_dir, tmp,
+                                      options.texture_max_size && *options.texture_max_size > 0
+                                          ? options.texture_max_size
+                                          : std::nullopt,
+                                      input.images.size(), "undistort (texture images)", progress);
+    for (const auto& entry : fs::directory_iterator(tmp)) {
+      const std::string name = entry.path().filename().string();
+      if (name != "images" && name != "sparse") fs::remove_all(entry.path());
+    }
+    fs::rename(tmp, dense_dir / "texture");
+    const SizeRange sizes(tex);
+    spdlog::info("undistort: texture images {}-{} x {}-{} px in {}", sizes.min_w, sizes.max_w,
+                 sizes.min_h, sizes.max_h, (dense_dir / "texture").string());
+    figures["texture_width_max"] = sizes.max_w;
+    figures["texture_height_max"] = sizes.max_h;
+    figures["texture_megapixels_total"] = sizes.megapixels;
   }
-  int min_w = 1 << 30, max_w = 0, min_h = 1 << 30, max_h = 0;
-  double megapixels = 0;
-  for (const auto& [id, image] : model.images) {
-    const Camera& c = model.cameras.at(image.camera_id);
-    min_w = std::min(min_w, int(c.width));
-    max_w = std::max(max_w, int(c.width));
-    min_h = std::min(min_h, int(c.height));
-    max_h = std::max(max_h, int(c.height));
-    megapixels += double(c.width) * double(c.height) / 1e6;
-    MUTA_CHECK(fs::exists(dense_dir / "images" / image.name))
-        << "COLMAP image_undistorter did not write "
-        << (dense_dir / "images" / image.name).string();
-  }
-  spdlog::info("undistort: {} images, {}-{} x {}-{} px", model.images.size(), min_w, max_w, min_h,
-               max_h);
-  return {{"images", model.images.size()}, {"width_min", min_w},  {"width_max", max_w},
-          {"height_min", min_h},           {"height_max", max_h}, {"megapixels_total", megapixels}};
+  return figures;
 }
 
 }  // namespace muta::reconstruct

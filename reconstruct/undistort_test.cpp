@@ -65,5 +65,60 @@ TEST_CASE("Undistortion leaves only pinhole cameras, also where the distortion i
   CHECK(fs::is_regular_file(dir.path() / "dense" / "images" / "view_1.png"));
 }
 
+TEST_CASE(
+    "Texturing gets the photographs undistorted at full size when dense matching works on "
+    "smaller images",
+    "[unit][undistort]") {
+  test::TempDir dir("undistort_texture");
+  Progress progress(ProgressStyle::kQuiet);
+  Camera camera = Camera::SimpleRadial(160, 120, 150, 81, 59, 0.02);
+  camera.id = 1;
+  WriteTwoViews(dir.path(), camera);
+  UndistortOptions options;
+  options.max_image_size = 80;  // dense matching at half size
+  Json figures = RunUndistort(dir.path() / "images", dir.path() / "sparse", dir.path() / "dense",
+                              options, progress);
+  const fs::path tex = dir.path() / "dense" / "texture";
+  CHECK(figures["texture_images"] == "dense/texture");
+  CHECK(figures["width_max"].get<int>() <= 80);
+  CHECK(figures["texture_width_max"].get<int>() >= 150);
+  const SparseModel dense = ReadSparseModel(dir.path() / "dense" / "sparse");
+  const SparseModel full = ReadSparseModel(tex / "sparse");
+  REQUIRE(full.images.size() == 2);
+  CHECK(full.cameras.begin()->second.model == CameraModel::kPinhole);
+  for (const auto& [id, image] : full.images) {
+    // The same views and poses as the dense model, only larger.
+    const SparseImage& d = dense.images.at(id);
+    CHECK(image.name == d.name);
+    CHECK((image.cam_from_world.translation - d.cam_from_world.translation).norm() < 1e-12);
+    const Camera& fc = full.cameras.at(image.camera_id);
+    const Camera& dc = dense.cameras.at(d.camera_id);
+    CHECK(fc.FocalX() / dc.FocalX() == Approx(double(fc.width) / dc.width).epsilon(0.03));
+    const ImageInfo info = ReadImageInfo(tex / "images" / image.name);
+    CHECK(info.width == int(fc.width));
+    CHECK(info.height == int(fc.height));
+  }
+  // Only the images and the model are kept (no stereo/ or scripts).
+  for (const auto& entry : fs::directory_iterator(tex)) {
+    const std::string name = entry.path().filename().string();
+    CHECK((name == "images" || name == "sparse"));
+  }
+
+  // --texture-max-size 0: no copy; and none when the dense images are the photographs' size.
+  options.texture_max_size = 0;
+  figures = RunUndistort(dir.path() / "images", dir.path() / "sparse", dir.path() / "dense",
+                         options, progress);
+  CHECK(figures["texture_images"] == "dense/images");
+  CHECK_FALSE(fs::exists(tex));
+  figures = RunUndistort(dir.path() / "images", dir.path() / "sparse", dir.path() / "dense",
+                         UndistortOptions{}, progress);
+  CHECK(figures["texture_images"] == "dense/images");
+  CHECK_FALSE(fs::exists(tex));
+  options.texture_max_size = 32;
+  CHECK_THROWS_WITH(RunUndistort(dir.path() / "images", dir.path() / "sparse", dir.path() / "dense",
+                                 options, progress),
+                    Catch::Contains("--texture-max-size"));
+}
+
 }  // namespace
 }  // namespace muta::reconstruct

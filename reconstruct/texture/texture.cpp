@@ -153,6 +153,46 @@ std::vector<TextureView> LoadTextureViews(const fs::path& dense_dir, Progress& p
   return views;
 }
 
+fs::path TextureImagesDir(const fs::path& dense_dir, std::string* note) {
+  if (note) note->clear();
+  const fs::path full = dense_dir / "texture";
+  if (!fs::is_directory(full / "sparse") || !fs::is_directory(full / "images")) return dense_dir;
+  const SparseModel dense = ReadSparseModel(dense_dir / "sparse");
+  const SparseModel model = ReadSparseModel(full / "sparse");
+  bool same = dense.images.size() == model.images.size();
+  for (auto a = dense.images.begin(), b = model.images.begin(); same && a != dense.images.end();
+       ++a, ++b) {
+    same = a->second.name == b->second.name &&
+           (a->second.cam_from_world.rotation.coeffs() - b->second.cam_from_world.rotation.coeffs())
+                   .norm() < 1e-9 &&
+           (a->second.cam_from_world.translation - b->second.cam_from_world.translation).norm() <
+               1e-9 * (1.0 + a->second.cam_from_world.translation.norm());
+  }
+  MUTA_CHECK(same) << full.string() << ": its images or poses are not those of "
+                   << (dense_dir / "sparse").string()
+                   << " – it is left from another reconstruction; redo the undistortion: muta "
+                      "reconstruct -w WORKSPACE --from undistort (or delete it to texture from "
+                      "the dense images)";
+  // An RGB image and a float depth map of the mesh per view, held at once while baking.
+  constexpr double kBytesPerPixel = 8.0;
+  double need = 0;
+  for (const auto& [id, im] : model.images) {
+    const Camera& c = model.cameras.at(im.camera_id);
+    need += kBytesPerPixel * double(c.width) * double(c.height);
+  }
+  const double available = double(ProcField("/proc/meminfo", "MemAvailable")) * 1024.0;
+  if (available > 0 && need > 0.5 * available) {
+    if (note) {
+      *note = "the full-size images in " + full.string() + " would need about " + Gib(need) +
+              ", more than half the available " + Gib(available) +
+              "; texturing from the dense images (redo the undistortion with a smaller "
+              "--texture-max-size to texture from larger ones)";
+    }
+    return dense_dir;
+  }
+  return full;
+}
+
 TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views,
                          const TextureOptions& options, Progress& progress) {
   options.Check();
@@ -255,18 +295,40 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   fig["charts"] = layout.textured_charts;
   std::nth_element(gsds.begin(), gsds.begin() + std::ptrdiff_t(gsds.size() / 2), gsds.end());
   const double median_gsd = gsds[gsds.size() / 2];
-  const double texel = options.texel_size_mm ? *options.texel_size_mm / 1000.0 : median_gsd;
+  double texel = options.texel_size_mm ? *options.texel_size_mm / 1000.0 : median_gsd;
   fig["ground_sampling_distance_mm"] = median_gsd * 1000.0;
-  fig["texel_size_mm"] = texel * 1000.0;
   fig["texel_size_source"] = options.texel_size_mm ? "option" : "median ground sampling distance";
 
-  const double texels = tex::SizeCharts(layout, texel, options.padding);
+  double texels = tex::SizeCharts(layout, texel, options.padding);
   std::uint64_t limit = 0;
   if (options.max_atlas_bytes) {
     limit = *options.max_atlas_bytes;
   } else {
     const std::uint64_t available = ProcField("/proc/meminfo", "MemAvailable") * 1024;
     limit = available > 0 ? std::min(kMaxAtlasCap, available / 2) : kMaxAtlasCap;
+  }
+  // The default texel is one photograph pixel; when that atlas would not fit (large photographs
+  // of a large surface), the texel grows until it does – reported – where a --texel-size the
+  // user chose is refused below instead. `grow`: by how much a width x height atlas is too big.
+  auto grow = [&](double width, double height) {
+    return std::max(std::sqrt(width * height * 3.0 / double(std::max<std::uint64_t>(limit, 1))),
+                    std::max(width, height) / kMaxAtlasSide);
+  };
+  auto enlarge = [&](double factor) {
+    if (fig["texel_size_source"] == "median ground sampling distance") {
+      spdlog::warn(
+          "texture: an atlas at the photographs' {:.2f} mm per pixel would not fit in {}; "
+          "texels enlarged to fit",
+          median_gsd * 1000.0, Gib(double(limit)));
+    }
+    texel *= 1.05 * factor;
+    texels = tex::SizeCharts(layout, texel, options.padding);
+    fig["texel_size_source"] = "median ground sampling distance, enlarged to fit the memory";
+  };
+  for (int round = 0; round < 4 && !options.texel_size_mm; ++round) {
+    const double side = std::sqrt(texels * kAtlasSlack);
+    if (grow(side, side) <= 1.0) break;
+    enlarge(grow(side, side));
   }
   // Refuses an atlas of width x height texels that does not fit, before allocating it.
   auto check_fits = [&](double width, double height) {
@@ -288,8 +350,14 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   };
   const double estimate_side = std::sqrt(texels * kAtlasSlack);
   check_fits(estimate_side, estimate_side);
-  const Eigen::Vector2i size = tex::PackCharts(layout.charts);
+  Eigen::Vector2i size = tex::PackCharts(layout.charts);
+  for (int round = 0; round < 4 && !options.texel_size_mm && grow(size.x(), size.y()) > 1.0;
+       ++round) {
+    enlarge(grow(size.x(), size.y()));
+    size = tex::PackCharts(layout.charts);
+  }
   check_fits(size.x(), size.y());
+  fig["texel_size_mm"] = texel * 1000.0;
   fig["atlas_width"] = size.x();
   fig["atlas_height"] = size.y();
   fig["atlas_fill"] = texels / (double(size.x()) * size.y());
@@ -423,13 +491,20 @@ Json RunTexture(const fs::path& dense_dir, const TextureOptions& options, Progre
   const Mesh mesh = ReadPlyMesh(mesh_path);
   MUTA_CHECK(mesh.NumFaces() > 0) << mesh_path.string()
                                   << ": has no faces (a point cloud?); re-run the mesh stage";
-  const std::vector<TextureView> views = LoadTextureViews(dense_dir, progress);
+  std::string note;
+  const fs::path source = TextureImagesDir(dense_dir, &note);
+  if (!note.empty()) spdlog::warn("texture: {}", note);
+  const std::vector<TextureView> views = LoadTextureViews(source, progress);
   const double load_seconds = Since(t0);
   const TexturedMesh textured = TextureMesh(mesh, views, options, progress);
   t0 = std::chrono::steady_clock::now();
   WriteTexturedMesh(textured, dense_dir, options);
   Json fig = textured.figures;
   fig["seconds_load"] = load_seconds;
+  fig["texture_images"] = source == dense_dir ? "dense/images" : "dense/texture/images";
+  int longest = 0;
+  for (const TextureView& v : views) longest = std::max({longest, v.image.width, v.image.height});
+  fig["texture_images_longest_side"] = longest;
   fig["seconds_write"] = Since(t0);
   fig["peak_memory_mb"] = double(ProcField("/proc/self/status", "VmHWM")) / 1024.0;
   fig["output"] = (dense_dir / "textured.glb").string();

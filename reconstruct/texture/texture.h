@@ -102,6 +102,14 @@ struct TextureView {
 std::vector<TextureView> LoadTextureViews(const std::filesystem::path& dense_dir,
                                           Progress& progress);
 
+/// The folder texturing reads its views from (LoadTextureViews): DENSE/texture – the
+/// photographs undistorted at full size by the undistort stage when dense matching works on
+/// smaller images – when it is there and its images, with their depth tests, fit in half the
+/// available memory; else DENSE (the dense images). `note` (may be null) gets why DENSE/texture
+/// was passed over, or stays empty. Throws muta::Error when DENSE/texture does not belong to
+/// DENSE/sparse (other images or poses).
+std::filesystem::path TextureImagesDir(const std::filesystem::path& dense_dir, std::string* note);
+
 struct TexturedMesh {
   /// Vertices duplicated where charts meet; `uvs` (0,0 = bottom-left of the atlas) and
   /// `normals` (of the input mesh's vertices) filled; faces in the input's order.

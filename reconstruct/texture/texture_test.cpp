@@ -437,6 +437,19 @@ TEST_CASE("Texturing refuses a texel size whose atlas exceeds the memory limit",
                         Catch::Contains("--texel-size"));
   options.texel_size_mm = 20;  // a sensible one passes
   CHECK_NOTHROW(TextureMesh(s.mesh, s.views, options, progress));
+  // The default texel (one photograph pixel) is not refused: it grows until the atlas fits,
+  // and says so.
+  options.texel_size_mm.reset();
+  const TexturedMesh roomy = TextureMesh(s.mesh, s.views, options, progress);
+  CHECK(roomy.figures["texel_size_source"] == "median ground sampling distance");
+  options.max_atlas_bytes = 48ull << 10;  // 48 KiB
+  const TexturedMesh tight = TextureMesh(s.mesh, s.views, options, progress);
+  CHECK(tight.figures["texel_size_source"] ==
+        "median ground sampling distance, enlarged to fit the memory");
+  CHECK(tight.figures["texel_size_mm"].get<double>() >
+        1.5 * roomy.figures["texel_size_mm"].get<double>());
+  CHECK(3 * tight.atlas.width * tight.atlas.height <= 48 << 10);
+  CHECK(tight.figures["textured_faces"] == roomy.figures["textured_faces"]);
   options.texel_size_mm = -1;
   CHECK_THROWS_AS(TextureMesh(s.mesh, s.views, options, progress), Error);
 }

@@ -22,7 +22,7 @@ struct Options {
   std::string workspace;
   reconstruct::ReconstructOptions pipeline;
   std::string intrinsics, colmap, control, scale_bar;
-  int max_size = 0, dense_max_size = 0, poisson_depth = 0;
+  int max_size = 0, dense_max_size = 0, poisson_depth = 0, texture_max_size = -1;
   double texel_size_mm = 0;
   bool no_gps = false;
   bool exclude_outlier_views = false;
@@ -90,6 +90,10 @@ CommandSpec ReconstructCommand() {
                            "Longest side (pixels) of the images dense matching works on (default "
                            "by --quality)")
                 ->check(CLI::Range(64, 100000));
+            sub.add_option("--texture-max-size", o->texture_max_size,
+                           "Longest side (pixels) of the images texturing samples (default: the "
+                           "photographs' size; 0: the dense images)")
+                ->check(CLI::Range(0, 100000));
             sub.add_option("--poisson-depth", o->poisson_depth,
                            "Poisson octree depth (default by "
                            "--quality)")
@@ -128,6 +132,7 @@ CommandSpec ReconstructCommand() {
               if (!o->scale_bar.empty()) p.scale_bar = o->scale_bar;
               if (o->max_size > 0) p.max_size = o->max_size;
               if (o->dense_max_size > 0) p.dense_max_size = o->dense_max_size;
+              if (o->texture_max_size >= 0) p.texture_max_size = o->texture_max_size;
               if (o->poisson_depth > 0) p.poisson_depth = o->poisson_depth;
               if (o->texel_size_mm > 0) p.texel_size_mm = o->texel_size_mm;
               p.exclude_outlier_views = o->exclude_outlier_views;
