@@ -23,15 +23,6 @@ struct Level {
   bool Valid(int x, int y) const { return mask.empty() || mask[std::size_t(y) * w + x]; }
 };
 
-std::vector<float> Luma(const Image& im) {
-  std::vector<float> out(std::size_t(im.width) * im.height);
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const std::uint8_t* p = &im.pixels[i * im.channels];
-    out[i] = im.channels >= 3 ? 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2] : float(p[0]);
-  }
-  return out;
-}
-
 // Separable binomial blur [1 4 6 4 1] / 16, borders clamped: widens the basin of convergence.
 void Smooth(std::vector<float>& v, int w, int h) {
   static constexpr float k[5] = {1.f / 16, 4.f / 16, 6.f / 16, 4.f / 16, 1.f / 16};

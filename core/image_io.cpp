@@ -490,6 +490,15 @@ Image DecodeImage(const std::vector<std::uint8_t>& bytes, const std::string& nam
   return DecodeKnown(signature, bytes, name, channels);
 }
 
+std::vector<float> Luma(const Image& image) {
+  std::vector<float> out(std::size_t(image.width) * image.height);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::uint8_t* p = &image.pixels[i * image.channels];
+    out[i] = image.channels >= 3 ? 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2] : float(p[0]);
+  }
+  return out;
+}
+
 Image ResizeImage(const Image& image, int width, int height) {
   CheckImage(image, "resize");
   MUTA_CHECK(width > 0 && height > 0) << "cannot resize an image to " << width << "x" << height;

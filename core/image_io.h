@@ -38,17 +38,17 @@ struct ImageInfo {
   int width = 0;
   int height = 0;
   int channels = 0;
-  std::string format;                          ///< "jpeg", "png", "tiff"
-  std::optional<double> focal_length_mm;       ///< EXIF FocalLength
-  std::optional<double> focal_length_35mm;     ///< EXIF FocalLengthIn35mmFilm
-  std::optional<double> focal_plane_x_res;     ///< EXIF FocalPlaneXResolution (pixels per unit)
-  std::optional<int> focal_plane_res_unit;     ///< EXIF FocalPlaneResolutionUnit (2 inch, 3 cm)
-  std::string camera_make;                     ///< EXIF Make
-  std::string camera_model;                    ///< EXIF Model
-  int orientation = 1;                         ///< EXIF Orientation (1 = upright)
-  std::optional<double> gps_latitude_deg;      ///< EXIF GPS, WGS84 degrees (+ north)
-  std::optional<double> gps_longitude_deg;     ///< EXIF GPS, WGS84 degrees (+ east)
-  std::optional<double> gps_altitude_m;        ///< EXIF GPS, metres above sea level
+  std::string format;                       ///< "jpeg", "png", "tiff"
+  std::optional<double> focal_length_mm;    ///< EXIF FocalLength
+  std::optional<double> focal_length_35mm;  ///< EXIF FocalLengthIn35mmFilm
+  std::optional<double> focal_plane_x_res;  ///< EXIF FocalPlaneXResolution (pixels per unit)
+  std::optional<int> focal_plane_res_unit;  ///< EXIF FocalPlaneResolutionUnit (2 inch, 3 cm)
+  std::string camera_make;                  ///< EXIF Make
+  std::string camera_model;                 ///< EXIF Model
+  int orientation = 1;                      ///< EXIF Orientation (1 = upright)
+  std::optional<double> gps_latitude_deg;   ///< EXIF GPS, WGS84 degrees (+ north)
+  std::optional<double> gps_longitude_deg;  ///< EXIF GPS, WGS84 degrees (+ east)
+  std::optional<double> gps_altitude_m;     ///< EXIF GPS, metres above sea level
 
   /// Focal length in pixels from EXIF: from the 35 mm equivalent, else from the focal plane
   /// resolution; nullopt when EXIF does not tell.
@@ -63,10 +63,15 @@ Image ReadImage(const std::filesystem::path& path, int channels = 3);
 
 /// Decodes an image held in memory (fuzzing, embedded glTF textures); `name` is for messages
 /// and its extension is not needed (the format is detected from the bytes).
-Image DecodeImage(const std::vector<std::uint8_t>& bytes, const std::string& name, int channels = 3);
+Image DecodeImage(const std::vector<std::uint8_t>& bytes, const std::string& name,
+                  int channels = 3);
 
 /// Resamples to `width` x `height` with a good low-pass filter (for downscaling photographs).
 Image ResizeImage(const Image& image, int width, int height);
+
+/// Luma (BT.601: 0.299 R + 0.587 G + 0.114 B, 8-bit scale) per pixel, row-major; a one-channel
+/// image's own values.
+std::vector<float> Luma(const Image& image);
 
 struct ImageWriteOptions {
   int jpeg_quality = 92;                    ///< 1..100

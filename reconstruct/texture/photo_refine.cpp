@@ -49,11 +49,7 @@ Grey ToGrey(const Image& image) {
   Grey g;
   g.width = image.width;
   g.height = image.height;
-  g.v.resize(std::size_t(image.width) * image.height);
-  for (std::size_t i = 0; i < g.v.size(); ++i) {
-    const std::uint8_t* p = &image.pixels[i * image.channels];
-    g.v[i] = image.channels >= 3 ? 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2] : float(p[0]);
-  }
+  g.v = Luma(image);
   return g;
 }
 

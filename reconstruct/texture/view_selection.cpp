@@ -209,12 +209,8 @@ FaceAdjacency BuildFaceAdjacency(const Mesh& mesh) {
 }
 
 std::vector<float> GradientMagnitude(const Image& image) {
-  const int w = image.width, h = image.height, c = image.channels;
-  std::vector<float> grey(std::size_t(w) * h);
-  for (std::size_t i = 0; i < grey.size(); ++i) {
-    const std::uint8_t* p = &image.pixels[i * c];
-    grey[i] = c >= 3 ? 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2] : float(p[0]);
-  }
+  const int w = image.width, h = image.height;
+  const std::vector<float> grey = Luma(image);
   std::vector<float> g(grey.size(), 0.0f);
   tbb::parallel_for(0, h, [&](int y) {
     const int ym = std::max(0, y - 1), yp = std::min(h - 1, y + 1);

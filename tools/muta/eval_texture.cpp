@@ -98,16 +98,6 @@ std::string GroupOf(const std::string& name) {
   return name.rfind("holdout_close_", 0) == 0 ? "close" : "ring";
 }
 
-// Luma (BT.601) of an RGB image, 8-bit scale.
-std::vector<float> Luma(const Image& im) {
-  std::vector<float> y(std::size_t(im.width) * im.height);
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    const std::uint8_t* p = &im.pixels[i * im.channels];
-    y[i] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-  }
-  return y;
-}
-
 // Separable 11-tap Gaussian (sigma 1.5) blur, borders clamped.
 std::vector<float> Blur(const std::vector<float>& in, int w, int h) {
   static const std::array<float, 11> kernel = [] {
