@@ -248,8 +248,8 @@ Image WarpHomography(const Image& moving, const std::vector<std::uint8_t>& movin
       if (!moving_mask.empty() && !moving_mask[std::size_t(ny) * w + nx]) continue;
       const double fx = std::clamp(px - 0.5, 0.0, double(w - 1));
       const double fy = std::clamp(py - 0.5, 0.0, double(ht - 1));
-      const int x0 = std::min(int(fx), w - 2 < 0 ? 0 : w - 2);
-      const int y0 = std::min(int(fy), ht - 2 < 0 ? 0 : ht - 2);
+      const int x0 = std::min(int(fx), std::max(0, w - 2));
+      const int y0 = std::min(int(fy), std::max(0, ht - 2));
       const int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, ht - 1);
       const double ax = fx - x0, ay = fy - y0;
       for (int c = 0; c < ch; ++c) {
