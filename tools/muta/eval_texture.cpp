@@ -372,7 +372,8 @@ double Median(std::vector<double> v) {
 
 Json LocalisedJson(const reconstruct::Localisation& loc, const Score& tex, const Score& vc,
                    const std::vector<double>& rotation_deg, const std::vector<double>& centre) {
-  return {{"views", loc.photos.size()},
+  return {{"views", rotation_deg.size()},
+          {"registered", loc.photos.size()},
           {"psnr", tex.Psnr()},
           {"ssim", tex.Ssim()},
           {"psnr_vertex_colour", vc.Psnr()},
@@ -383,6 +384,9 @@ Json LocalisedJson(const reconstruct::Localisation& loc, const Score& tex, const
           {"centre_from_gt_median", Median(centre)},
           {"seconds", loc.figures.value("seconds", 0.0)}};
 }
+
+// A localised pose farther than this from the ground truth's is a false registration.
+constexpr double kMaxLocalisedRotationDeg = 2.0;
 
 int Run(const Args& args) {
   const fs::path ws(args.workspace), dense = fs::path(args.workspace) / "dense";
@@ -572,18 +576,38 @@ int Run(const Args& args) {
     Json localised_json;
     if (localised) {
       const auto found = localised->photos.find(im.name);
-      if (found == localised->photos.end()) {
-        localised_json = {{"localised", false}};
-      } else {
-        const reconstruct::LocalisedPhoto& lp = found->second;
-        const Camera pinhole =
-            Camera::Pinhole(camera.width, camera.height, lp.camera.FocalX(), lp.camera.FocalY(),
-                            lp.camera.PrincipalX(), lp.camera.PrincipalY());
-        Rigid3d pose = TransformPose(cameras.gt_from_model, lp.cam_from_world);
+      const reconstruct::LocalisedPhoto* lp =
+          found == localised->photos.end() ? nullptr : &found->second;
+      Rigid3d pose;
+      double rotation_deg = 0, centre = 0;
+      if (lp) {
+        pose = TransformPose(cameras.gt_from_model, lp->cam_from_world);
         if (icp_transform) pose = TransformPose(*icp_transform, pose);
+        rotation_deg = pose.rotation.angularDistance(im.cam_from_world.rotation) * 180.0 / M_PI;
+        centre = (CameraCenter(pose) - CameraCenter(im.cam_from_world)).norm();
+      }
+      // A registration far off the ground-truth pose is a false one (a few dozen matches on a
+      // repeated pattern): not scored. The camera alignment's own error is tenths of a degree.
+      const double max_centre =
+          std::max(10.0 * cameras.position_error_median, 0.01 * double(box.Size().norm()));
+      if (!lp) {
+        localised_json = {{"localised", false}};
+      } else if (rotation_deg > kMaxLocalisedRotationDeg || centre > max_centre) {
+        spdlog::warn(
+            "{}: the localised pose is {:.2f} deg and {:.3g} from the ground truth's (at most "
+            "{} deg and {:.3g}): a false registration, not scored",
+            im.name, rotation_deg, centre, kMaxLocalisedRotationDeg, max_centre);
+        localised_json = {{"localised", false},
+                          {"rejected", "far from the ground-truth pose"},
+                          {"rotation_from_gt_deg", rotation_deg},
+                          {"centre_from_gt", centre}};
+      } else {
+        const Camera pinhole =
+            Camera::Pinhole(camera.width, camera.height, lp->camera.FocalX(), lp->camera.FocalY(),
+                            lp->camera.PrincipalX(), lp->camera.PrincipalY());
         Image lphoto = photo;
         std::vector<std::uint8_t> lmask = mask;
-        UndistortForLocalised(lp.camera, pinhole, lphoto, lmask);
+        UndistortForLocalised(lp->camera, pinhole, lphoto, lmask);
         only(0);
         const render::RenderResult ltex = renderer.Render(pinhole, pose, options);
         only(1);
@@ -592,9 +616,6 @@ int Run(const Args& args) {
                     slv = Compare(lvc.color, lphoto, lmask);
         localised_tex.Add(slt), localised_vc.Add(slv);
         group.tex_localised.Add(slt), group.vc_localised.Add(slv), ++group.localised;
-        const double rotation_deg =
-            pose.rotation.angularDistance(im.cam_from_world.rotation) * 180.0 / M_PI;
-        const double centre = (CameraCenter(pose) - CameraCenter(im.cam_from_world)).norm();
         localised_rotation_deg.push_back(rotation_deg);
         localised_centre.push_back(centre);
         localised_json = {{"localised", true},
@@ -602,7 +623,7 @@ int Run(const Args& args) {
                           {"ssim", slt.Ssim()},
                           {"psnr_vertex_colour", slv.Psnr()},
                           {"ssim_vertex_colour", slv.Ssim()},
-                          {"points", lp.points},
+                          {"points", lp->points},
                           {"rotation_from_gt_deg", rotation_deg},
                           {"centre_from_gt", centre}};
         if (!args.save_renders.empty()) {
@@ -757,7 +778,8 @@ int Run(const Args& args) {
         "localised        %8.2f   %8.2f   (%+.2f dB; %zu of %zu views posed by the "
         "reconstruction's SfM)   ssim %.4f / %.4f\n",
         localised_tex.Psnr(), localised_vc.Psnr(), localised_tex.Psnr() - localised_vc.Psnr(),
-        localised->photos.size(), holdout.images.size(), localised_tex.Ssim(), localised_vc.Ssim());
+        localised_rotation_deg.size(), holdout.images.size(), localised_tex.Ssim(),
+        localised_vc.Ssim());
   }
   if (groups.size() > 1) {
     for (const auto& [name, g] : groups) {
