@@ -1,4 +1,5 @@
-// muta eval texture -w WORKSPACE --gt SYNTH_DIR [--ceiling] [--json] [--save-renders DIR]
+// muta eval texture -w WORKSPACE --gt SYNTH_DIR [--ceiling] [--localise] [--json]
+//                   [--save-renders DIR]
 // How close the textured reconstruction comes to photographs it never saw:
 //   1. the workspace's model is moved into the ground-truth frame by the similarity that
 //      aligns its cameras (dense/sparse) onto the ground truth's (SYNTH/gt/sparse) – the
@@ -21,6 +22,9 @@
 // pixels' misregistration than blurry vertex colours do. So each rendering is also scored after the
 // homography that best maps it onto the photograph over the building's pixels (core/image_align.h,
 // Lucas–Kanade; each rendering its own, as each model would be best registered): `aligned`.
+// --localise also poses the held-out photographs by the reconstruction's own SfM
+// (reconstruct/localise.h: registered into the workspace's model, which stays as it is) and scores
+// both models rendered from those poses (`localised`), as novel-view-synthesis benchmarks do.
 // --ceiling also textures the ground-truth mesh (its long edges split, refine.h) from the
 // ground-truth cameras and the same photographs and scores it the same way: what the texturing
 // pipeline reaches without geometry or camera error.
