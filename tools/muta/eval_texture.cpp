@@ -31,7 +31,6 @@
 #include "tools/muta/eval_texture.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -42,7 +41,6 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
-#include <tbb/parallel_for.h>
 #include <CLI/CLI.hpp>
 
 #include "core/colmap_model.h"
@@ -61,9 +59,20 @@
 #include "render/gl_context.h"
 #include "render/renderer.h"
 #include "tools/muta/command.h"
+#include "tools/muta/eval_texture_images.h"
 
 namespace muta::cli {
 namespace {
+
+using texture_eval::BestShift;
+using texture_eval::Compare;
+using texture_eval::ErrorMaps;
+using texture_eval::InteriorMask;
+using texture_eval::kEdgeRadius;
+using texture_eval::Score;
+using texture_eval::Shift;
+using texture_eval::Triptych;
+using texture_eval::UndistortForLocalised;
 
 namespace fs = std::filesystem;
 
@@ -80,21 +89,6 @@ bool HasModel(const fs::path& dir) {
   return fs::exists(dir / "cameras.bin") || fs::exists(dir / "cameras.txt");
 }
 
-// Squared-error sum and SSIM sum over the masked pixels of one rendering.
-struct Score {
-  double sq_err = 0;  ///< sum over masked pixels and RGB of (a - b)^2
-  double ssim = 0;    ///< sum over masked pixels of the SSIM map
-  std::size_t pixels = 0;
-  double Psnr() const { return PsnrOf(sq_err, pixels); }
-  double Ssim() const { return pixels ? ssim / double(pixels) : 0.0; }
-  void Add(const Score& o) { sq_err += o.sq_err, ssim += o.ssim, pixels += o.pixels; }
-  static double PsnrOf(double sq_err, std::size_t pixels) {
-    if (pixels == 0) return 0.0;
-    const double mse = sq_err / (3.0 * double(pixels));
-    return mse <= 1e-12 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
-  }
-};
-
 // Held-out views of one kind ("ring": at the photographs' distance, "close": the close-ups of
 // synth --holdout-close, named holdout_close_NNN).
 struct ViewGroup {
@@ -103,135 +97,6 @@ struct ViewGroup {
 };
 std::string GroupOf(const std::string& name) {
   return name.rfind("holdout_close_", 0) == 0 ? "close" : "ring";
-}
-
-// Separable 11-tap Gaussian (sigma 1.5) blur, borders clamped.
-std::vector<float> Blur(const std::vector<float>& in, int w, int h) {
-  static const std::array<float, 11> kernel = [] {
-    std::array<float, 11> k{};
-    float sum = 0;
-    for (int i = 0; i < 11; ++i) sum += k[i] = std::exp(-float((i - 5) * (i - 5)) / (2 * 2.25f));
-    for (float& v : k) v /= sum;
-    return k;
-  }();
-  std::vector<float> tmp(in.size()), out(in.size());
-  tbb::parallel_for(0, h, [&](int y) {
-    for (int x = 0; x < w; ++x) {
-      float s = 0;
-      for (int i = 0; i < 11; ++i)
-        s += kernel[i] * in[std::size_t(y) * w + std::clamp(x + i - 5, 0, w - 1)];
-      tmp[std::size_t(y) * w + x] = s;
-    }
-  });
-  tbb::parallel_for(0, h, [&](int y) {
-    for (int x = 0; x < w; ++x) {
-      float s = 0;
-      for (int i = 0; i < 11; ++i)
-        s += kernel[i] * tmp[std::size_t(std::clamp(y + i - 5, 0, h - 1)) * w + x];
-      out[std::size_t(y) * w + x] = s;
-    }
-  });
-  return out;
-}
-
-Score Compare(const Image& rendered, const Image& photo, const std::vector<std::uint8_t>& mask) {
-  const int w = photo.width, h = photo.height;
-  Score s;
-  for (std::size_t i = 0; i < mask.size(); ++i) {
-    if (!mask[i]) continue;
-    ++s.pixels;
-    for (int c = 0; c < 3; ++c) {
-      const double d = double(rendered.pixels[i * rendered.channels + c]) -
-                       double(photo.pixels[i * photo.channels + c]);
-      s.sq_err += d * d;
-    }
-  }
-  // SSIM (Wang et al. 2004) on luma with the usual constants for 8-bit data.
-  const std::vector<float> a = Luma(rendered), b = Luma(photo);
-  std::vector<float> aa(a.size()), bb(a.size()), ab(a.size());
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    aa[i] = a[i] * a[i];
-    bb[i] = b[i] * b[i];
-    ab[i] = a[i] * b[i];
-  }
-  const std::vector<float> ma = Blur(a, w, h), mb = Blur(b, w, h), saa = Blur(aa, w, h),
-                           sbb = Blur(bb, w, h), sab = Blur(ab, w, h);
-  constexpr double kC1 = (0.01 * 255) * (0.01 * 255), kC2 = (0.03 * 255) * (0.03 * 255);
-  for (std::size_t i = 0; i < mask.size(); ++i) {
-    if (!mask[i]) continue;
-    const double mu_a = ma[i], mu_b = mb[i];
-    const double var_a = std::max(0.0, saa[i] - mu_a * mu_a);
-    const double var_b = std::max(0.0, sbb[i] - mu_b * mu_b);
-    const double cov = sab[i] - mu_a * mu_b;
-    s.ssim += ((2 * mu_a * mu_b + kC1) * (2 * cov + kC2)) /
-              ((mu_a * mu_a + mu_b * mu_b + kC1) * (var_a + var_b + kC2));
-  }
-  return s;
-}
-
-// Registration check: the whole-pixel shift (|dx|, |dy| <= 2) of `rendered` that best matches
-// the photograph on the masked pixels, and the PSNR there. A systematic offset (a half-pixel
-// convention slip, a biased alignment) shows as a shift other than (0, 0).
-struct Shift {
-  int dx = 0, dy = 0;
-  double psnr = 0;
-};
-Shift BestShift(const Image& rendered, const Image& photo, const std::vector<std::uint8_t>& mask) {
-  const int w = photo.width, h = photo.height;
-  Shift best;
-  double best_err = -1;
-  for (int dy = -2; dy <= 2; ++dy) {
-    for (int dx = -2; dx <= 2; ++dx) {
-      double err = 0;
-      std::size_t n = 0;
-      for (int y = 2; y < h - 2; ++y) {
-        for (int x = 2; x < w - 2; ++x) {
-          if (!mask[std::size_t(y) * w + x]) continue;
-          ++n;
-          for (int c = 0; c < 3; ++c) {
-            const double d = double(rendered.at(x + dx, y + dy, c)) - double(photo.at(x, y, c));
-            err += d * d;
-          }
-        }
-      }
-      if (n > 0 && (best_err < 0 || err < best_err)) {
-        best_err = err;
-        best = {dx, dy, Score::PsnrOf(err, n)};
-      }
-    }
-  }
-  return best;
-}
-
-// The photograph and its building mask as the pinhole camera `pinhole` (the localised camera's
-// focal lengths and principal point, no distortion) would see them: each pixel's ray projected
-// through the localised camera (with its lens distortion), the photograph sampled bilinearly,
-// the mask at the nearest pixel (outside the photograph: not building).
-void UndistortForLocalised(const Camera& distorted, const Camera& pinhole, Image& photo,
-                           std::vector<std::uint8_t>& mask) {
-  const int w = photo.width, h = photo.height, ch = photo.channels;
-  Image out(w, h, ch);
-  std::vector<std::uint8_t> out_mask(mask.size(), 0);
-  tbb::parallel_for(0, h, [&](int y) {
-    for (int x = 0; x < w; ++x) {
-      const Eigen::Vector3d ray = pinhole.Unproject(Eigen::Vector2d(x + 0.5, y + 0.5));
-      const Eigen::Vector2d src = distorted.Project(ray) - Eigen::Vector2d(0.5, 0.5);
-      const int nx = int(std::lround(src.x())), ny = int(std::lround(src.y()));
-      if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
-      out_mask[std::size_t(y) * w + x] = mask[std::size_t(ny) * w + nx];
-      const int x0 = std::clamp(int(std::floor(src.x())), 0, w - 1);
-      const int y0 = std::clamp(int(std::floor(src.y())), 0, h - 1);
-      const int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
-      const double fx = std::clamp(src.x() - x0, 0.0, 1.0), fy = std::clamp(src.y() - y0, 0.0, 1.0);
-      for (int c = 0; c < ch; ++c) {
-        const double v = (1 - fy) * ((1 - fx) * photo.at(x0, y0, c) + fx * photo.at(x1, y0, c)) +
-                         fy * ((1 - fx) * photo.at(x0, y1, c) + fx * photo.at(x1, y1, c));
-        out.at(x, y, c) = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
-      }
-    }
-  });
-  photo = std::move(out);
-  mask = std::move(out_mask);
 }
 
 Mesh Aligned(Mesh mesh, const Sim3d& gt_from_model) {
@@ -254,85 +119,6 @@ render::RenderOptions UnlitOptions(double far_m) {
   o.far_m = far_m;
   o.Check();
   return o;
-}
-
-// The building pixels away from the ground truth's edges: no silhouette and no depth step of
-// more than 2 % within kEdgeRadius pixels. A reconstruction a little off in geometry shifts
-// colours most at those edges; the rest measures the colours themselves.
-constexpr int kEdgeRadius = 3;
-std::vector<std::uint8_t> InteriorMask(const FloatMap& depth) {
-  const int w = depth.width, h = depth.height;
-  std::vector<std::uint8_t> edge(std::size_t(w) * h, 0);
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const float d = depth.data[std::size_t(y) * w + x];
-      if (!(d > 0)) continue;
-      for (const auto& [dx, dy] : {std::pair{1, 0}, std::pair{0, 1}}) {
-        const int nx = x + dx, ny = y + dy;
-        if (nx >= w || ny >= h) continue;
-        const float e = depth.data[std::size_t(ny) * w + nx];
-        if (!(e > 0) || std::abs(e - d) > 0.02f * std::min(e, d)) {
-          edge[std::size_t(y) * w + x] = edge[std::size_t(ny) * w + nx] = 1;
-        }
-      }
-    }
-  }
-  std::vector<std::uint8_t> interior(edge.size(), 0);
-  tbb::parallel_for(0, h, [&](int y) {
-    for (int x = 0; x < w; ++x) {
-      if (!(depth.data[std::size_t(y) * w + x] > 0)) continue;
-      bool near = false;
-      for (int dy = -kEdgeRadius; dy <= kEdgeRadius && !near; ++dy) {
-        for (int dx = -kEdgeRadius; dx <= kEdgeRadius && !near; ++dx) {
-          const int nx = x + dx, ny = y + dy;
-          near = nx < 0 || ny < 0 || nx >= w || ny >= h || edge[std::size_t(ny) * w + nx];
-        }
-      }
-      interior[std::size_t(y) * w + x] = near ? 0 : 1;
-    }
-  });
-  return interior;
-}
-
-// Side by side: photograph, textured, vertex colour (, ceiling); pixels outside the mask
-// darkened.
-Image Triptych(const std::vector<const Image*>& parts, const std::vector<std::uint8_t>& mask) {
-  const Image& photo = *parts[0];
-  const int w = photo.width, h = photo.height;
-  const int n = int(parts.size());
-  Image out(n * w, h, 3);
-  for (int k = 0; k < n; ++k) {
-    for (int y = 0; y < h; ++y) {
-      for (int x = 0; x < w; ++x) {
-        const bool in = mask[std::size_t(y) * w + x] != 0;
-        for (int c = 0; c < 3; ++c) {
-          const int v = parts[k]->at(x, y, c);
-          out.at(k * w + x, y, c) = static_cast<std::uint8_t>(in ? v : v / 3);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-// |rendering - photograph| per channel, doubled (clamped), side by side for each rendering;
-// black outside the mask.
-Image ErrorMaps(const Image& photo, const std::vector<const Image*>& renders,
-                const std::vector<std::uint8_t>& mask) {
-  const int w = photo.width, h = photo.height;
-  Image out(int(renders.size()) * w, h, 3);
-  for (std::size_t k = 0; k < renders.size(); ++k) {
-    for (int y = 0; y < h; ++y) {
-      for (int x = 0; x < w; ++x) {
-        if (!mask[std::size_t(y) * w + x]) continue;
-        for (int c = 0; c < 3; ++c) {
-          const int d = std::abs(int(renders[k]->at(x, y, c)) - int(photo.at(x, y, c)));
-          out.at(int(k) * w + x, y, c) = static_cast<std::uint8_t>(std::min(255, 2 * d));
-        }
-      }
-    }
-  }
-  return out;
 }
 
 // The ground-truth mesh textured from the ground-truth cameras and the photographs the
