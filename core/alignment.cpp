@@ -97,7 +97,7 @@ std::vector<double> Residuals(const Sim3d& transform, const Eigen::Matrix3Xd& sr
 }
 
 // Lower median (the LMedS criterion); `values` is reordered.
-double Median(std::vector<double>& values) {
+double LowerMedian(std::vector<double>& values) {
   const auto mid = values.begin() + std::ptrdiff_t((values.size() - 1) / 2);
   std::nth_element(values.begin(), mid, values.end());
   return *mid;
@@ -156,7 +156,7 @@ RobustSimilarity EstimateSimilarityRobust(std::span<const Eigen::Vector3d> src,
     const auto model = Umeyama(Select(src_m, sample), Select(dst_m, sample));
     if (!model) return;
     std::vector<double> r = Residuals(*model, src_m, dst_m);
-    const double median = Median(r);
+    const double median = LowerMedian(r);
     if (median < best_median) {
       best_median = median;
       best = model;
@@ -200,7 +200,7 @@ RobustSimilarity EstimateSimilarityRobust(std::span<const Eigen::Vector3d> src,
   for (int iteration = 0; iteration < 2; ++iteration) {
     const std::vector<double> r = Residuals(out.transform, src_m, dst_m);
     std::vector<double> sorted = r;
-    const double sigma = std::max(1.4826 * Median(sorted), sigma_floor);
+    const double sigma = std::max(1.4826 * LowerMedian(sorted), sigma_floor);
     const double threshold = options.inlier_sigmas * sigma;
     std::vector<std::size_t> inlier_indices;
     std::vector<bool> inliers(n, false);

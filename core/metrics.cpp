@@ -20,17 +20,6 @@ namespace {
 // max_samples is smaller).
 constexpr std::size_t kMinSurfaceSamples = 10'000;
 
-// Median (mean of the two middle values for an even count); `values` is reordered.
-double Median(std::vector<double>& values) {
-  if (values.empty()) return 0;
-  const std::size_t n = values.size();
-  const auto upper = values.begin() + std::ptrdiff_t(n / 2);
-  std::nth_element(values.begin(), upper, values.end());
-  if (n % 2 == 1) return *upper;
-  const double lower = *std::max_element(values.begin(), upper);
-  return 0.5 * (lower + *upper);
-}
-
 double Max(const std::vector<double>& values) {
   return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
 }
@@ -90,6 +79,16 @@ std::vector<double> DistancesTo(const Mesh& target, std::span<const Vec3f> queri
 }
 
 }  // namespace
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  const std::size_t n = values.size();
+  const auto upper = values.begin() + std::ptrdiff_t(n / 2);
+  std::nth_element(values.begin(), upper, values.end());
+  if (n % 2 == 1) return *upper;
+  const double lower = *std::max_element(values.begin(), upper);
+  return 0.5 * (lower + *upper);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Cameras

@@ -21,6 +21,9 @@ namespace muta {
 
 class Progress;
 
+/// Median of `values` (the mean of the two middle values for an even count); 0 when empty.
+double Median(std::vector<double> values);
+
 /// Least-squares similarity `dst ≈ s R src + t` (Umeyama 1991). Needs >= 3 non-collinear
 /// pairs; throws muta::Error otherwise.
 Sim3d EstimateSimilarity(std::span<const Eigen::Vector3d> src,

@@ -270,7 +270,7 @@ Json MatchImagePairsToFiles(const ColmapDatabase& db,
                             const std::vector<std::pair<std::string, std::string>>& pairs,
                             const std::vector<std::filesystem::path>& match_lists,
                             const DescriptorMatchOptions& options, std::size_t min_matches,
-                            Progress& progress) {
+                            Progress& progress, std::string_view task) {
   MUTA_CHECK(!match_lists.empty()) << "MatchImagePairsToFiles: no output file";
   const auto t0 = std::chrono::steady_clock::now();
   std::map<std::string, std::uint32_t> ids;
@@ -288,7 +288,7 @@ Json MatchImagePairsToFiles(const ColmapDatabase& db,
   }
 
   std::vector<FeatureMatches> results(pairs.size());
-  progress.Begin("sfm: matching features", pairs.size(), "pairs");
+  progress.Begin(task, pairs.size(), "pairs");
   const int threads = options.num_threads > 0 ? options.num_threads : tbb::task_arena::automatic;
   tbb::task_arena(threads).execute([&] {
     tbb::parallel_for(std::size_t(0), pairs.size(), [&](std::size_t p) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -48,12 +49,12 @@ FeatureMatches MatchDescriptorsReference(const SiftDescriptors& a, const SiftDes
 /// `match_lists` atomically, pair p going to list p % size (so that COLMAP can verify the lists
 /// in parallel). Pairs with fewer than `min_matches` matches are left out (COLMAP's verification
 /// needs 15 inliers). Returns figures: pairs, putative matches, pairs written, seconds.
-/// Progress: one unit a pair; Ctrl-C stops between pairs.
+/// Progress: `task`, one unit a pair; Ctrl-C stops between pairs.
 Json MatchImagePairsToFiles(const ColmapDatabase& db,
                             const std::vector<std::pair<std::string, std::string>>& pairs,
                             const std::vector<std::filesystem::path>& match_lists,
                             const DescriptorMatchOptions& options, std::size_t min_matches,
-                            Progress& progress);
+                            Progress& progress, std::string_view task = "sfm: matching features");
 
 /// True when this CPU runs the AVX2 kernel (otherwise a portable one is used).
 bool DescriptorMatcherUsesAvx2();

@@ -116,7 +116,8 @@ Localisation LocalisePhotos(const fs::path& sparse_dir, const fs::path& photo_di
     ColmapDatabase database(db);
     DescriptorMatchOptions match_options;
     match_options.num_threads = options.num_threads;
-    MatchImagePairsToFiles(database, pairs, {matches}, match_options, kMinMatches, progress);
+    MatchImagePairsToFiles(database, pairs, {matches}, match_options, kMinMatches, progress,
+                           "localise: matching features");
   }
   progress.Begin("localise: verifying matches", 0, "");
   RunColmap(colmap, "matches_importer",

@@ -154,12 +154,6 @@ reconstruct::TexturedMesh TextureGroundTruth(const fs::path& synth, const Mesh& 
   return textured;
 }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
-
 Json LocalisedJson(const reconstruct::Localisation& loc, const Score& tex, const Score& vc,
                    const std::vector<double>& rotation_deg, const std::vector<double>& centre) {
   return {{"views", rotation_deg.size()},
