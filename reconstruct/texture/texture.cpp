@@ -24,6 +24,7 @@
 #include "reconstruct/texture/seam_blending.h"
 #include "reconstruct/texture/seam_leveling.h"
 #include "reconstruct/texture/texel_visibility.h"
+#include "reconstruct/texture/view_alignment.h"
 #include "reconstruct/texture/view_selection.h"
 
 namespace fs = std::filesystem;
@@ -97,6 +98,8 @@ void TextureOptions::Check() const {
   MUTA_CHECK(atlas_format == "jpeg" || atlas_format == "png")
       << "texture atlas format must be jpeg or png, not '" << atlas_format << "'";
   MUTA_CHECK(jpeg_quality >= 1 && jpeg_quality <= 100) << "jpeg quality must be 1 to 100";
+  MUTA_CHECK(align_lattice_pixels >= 8)
+      << "the view alignment's control-point spacing must be >= 8 pixels";
 }
 
 std::vector<TextureView> LoadTextureViews(const fs::path& dense_dir, Progress& progress) {
@@ -494,12 +497,20 @@ Json RunTexture(const fs::path& dense_dir, const TextureOptions& options, Progre
   std::string note;
   const fs::path source = TextureImagesDir(dense_dir, &note);
   if (!note.empty()) spdlog::warn("texture: {}", note);
-  const std::vector<TextureView> views = LoadTextureViews(source, progress);
+  std::vector<TextureView> views = LoadTextureViews(source, progress);
   const double load_seconds = Since(t0);
+  Json alignment = Json::object();
+  if (options.align_views) {
+    ViewAlignmentOptions align;
+    align.lattice_pixels = options.align_lattice_pixels;
+    alignment = AlignViews(mesh, views, align, progress);
+  }
   const TexturedMesh textured = TextureMesh(mesh, views, options, progress);
   t0 = std::chrono::steady_clock::now();
   WriteTexturedMesh(textured, dense_dir, options);
   Json fig = textured.figures;
+  fig["align_views"] = options.align_views;
+  if (options.align_views) fig["view_alignment"] = alignment;
   fig["seconds_load"] = load_seconds;
   fig["texture_images"] = source == dense_dir ? "dense/images" : "dense/texture/images";
   int longest = 0;

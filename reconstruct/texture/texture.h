@@ -76,6 +76,13 @@ struct TextureOptions {
   /// where the views disagree – the surface not quite where the mesh puts it, a highlight, an
   /// occluder the depth test missed – one view's sharp pixels are wrong from elsewhere.
   bool consensus = true;
+  /// Before view selection (RunTexture), align the views to each other on the mesh by a smooth
+  /// displacement field per photograph (view_alignment.h): where the mesh or a camera is
+  /// slightly off, the photographs' detail lands pixels apart. Opt-in: on the synthetic sets it
+  /// halves no disagreement the consensus median does not already absorb (docs/texture.md).
+  bool align_views = false;
+  /// Control-point spacing of those fields, in pixels of the photographs texturing reads; >= 8.
+  double align_lattice_pixels = 32;
   /// Texels of padding around each chart, filled by dilation (for mipmaps); >= 1.
   int padding = 4;
   /// Refuse atlases larger than this many bytes (RGB, uncompressed); nullopt: half the

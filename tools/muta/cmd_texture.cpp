@@ -27,6 +27,8 @@ struct TextureArgs {
   bool exclude_outliers = false;
   bool no_texel_visibility = false;
   bool no_consensus = false;
+  bool align = false;
+  double align_lattice = 32;
   int padding = 4;
   std::string format = "jpeg";
   RunOptions run;
@@ -81,6 +83,8 @@ int RunTextureCommand(TextureArgs& a) {
   options.exclude_outlier_views = a.exclude_outliers;
   options.texel_visibility = !a.no_texel_visibility;
   options.consensus = !a.no_consensus;
+  options.align_views = a.align;
+  options.align_lattice_pixels = a.align_lattice;
   options.atlas_format = a.format;
   options.padding = a.padding;
   options.Check();
@@ -130,6 +134,15 @@ CommandSpec TextureCommand() {
             sub.add_flag("--no-consensus", a->no_consensus,
                          "Bake each texel from its chart's view even where 3 or more views see "
                          "it (default: their per-channel median)");
+            sub.add_flag("--align-views", a->align,
+                         "First align the photographs to each other on the mesh by a smooth "
+                         "displacement field each (Zhou & Koltun 2014; for cameras or a mesh "
+                         "slightly off)");
+            sub.add_option("--align-lattice", a->align_lattice,
+                           "Control-point spacing of the alignment's displacement fields, "
+                           "pixels of the photographs texturing reads")
+                ->check(CLI::Range(8.0, 4096.0))
+                ->capture_default_str();
             sub.add_option("--padding", a->padding,
                            "Texels of border around each chart, filled by dilation: each "
                            "doubling keeps one more mipmap level free of the neighbours' colours")
