@@ -59,8 +59,8 @@ Localisation LocalisePhotos(const fs::path& sparse_dir, const fs::path& photo_di
   // The photographs share the model's camera: it must have their size.
   std::set<std::pair<int, int>> sizes;
   for (const auto& n : names) {
-    const Image im = ReadImage(photo_dir / n, 1);
-    sizes.insert({im.width, im.height});
+    const ImageInfo info = ReadImageInfo(photo_dir / n);  // the header only
+    sizes.insert({info.width, info.height});
   }
   const Camera* camera = nullptr;
   for (const auto& [id, c] : model.cameras) {
