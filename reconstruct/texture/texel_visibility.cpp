@@ -124,10 +124,7 @@ VisibleSample SampleVisible(const TextureView& view, const ViewDepth& depth,
   const double u = fx * p.x() / p.z() + cx, v = fy * p.y() / p.z() + cy;
   const int w = depth.width, h = depth.height;
   if (!(u >= 0 && v >= 0 && u <= w && v <= h)) return out;
-  // The face's plane in the camera frame: n . X = c.
-  const Eigen::Vector3d n = view.cam_from_world.rotation * normal;
-  const double c = n.dot(p);
-  const double footprint = 1.0 / (0.5 * (fx + fy));  // pixel footprint per unit depth
+  const PlaneInView plane(cam, view.cam_from_world.rotation * normal, p);
   const double uu = u - 0.5, vv = v - 0.5;
   const int x0 = int(std::floor(uu)), y0 = int(std::floor(vv));
   const double ax = uu - x0, ay = vv - y0;
@@ -141,14 +138,7 @@ VisibleSample SampleVisible(const TextureView& view, const ViewDepth& depth,
       if (x < 0 || y < 0 || x >= w || y >= h) continue;
       const float weight = float((dx ? ax : 1 - ax) * (dy ? ay : 1 - ay));
       if (weight <= 0) continue;
-      // Depth of the plane along the ray through this tap's pixel centre; near the plane's
-      // horizon (grazing) the point's own depth.
-      const Eigen::Vector3d ray((x + 0.5 - cx) / fx, (y + 0.5 - cy) / fy, 1.0);
-      const double denom = n.dot(ray);
-      double plane_z = std::abs(denom) > 1e-12 ? c / denom : p.z();
-      if (!(plane_z > 0.5 * p.z() && plane_z < 2.0 * p.z())) plane_z = p.z();
-      const double tolerance = kDepthRelative * plane_z + kDepthPixels * plane_z * footprint;
-      if (!(std::abs(double(depth.at(x, y)) - plane_z) <= tolerance)) continue;
+      if (!plane.Agrees(depth, x, y)) continue;
       const std::uint8_t* px = &image.pixels[(std::size_t(y) * image.width + x) * channels];
       for (int k = 0; k < 3; ++k) sum[k] += weight * float(px[std::min(k, channels - 1)]);
       wsum += weight;

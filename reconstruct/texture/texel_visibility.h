@@ -15,6 +15,7 @@
 // the largest projection first. A point no view sees keeps the best partial sample, or else the
 // chart view's plain bilinear sample.
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -48,6 +49,37 @@ std::vector<ViewDepth> RasterizeDepths(const Mesh& mesh, const std::vector<Textu
 /// depth + kDepthPixels x the pixel's footprint (depth / focal length).
 inline constexpr double kDepthRelative = 0.002;
 inline constexpr double kDepthPixels = 1.0;
+
+/// The plane through a surface point in one view's camera frame, for testing the depth map's
+/// pixels around the point's projection.
+struct PlaneInView {
+  double fx, fy, cx, cy;  ///< the view's pinhole
+  Eigen::Vector3d n;      ///< unit normal, camera frame
+  double c;               ///< n . X = c on the plane
+  double z;               ///< the point's depth
+  double footprint;       ///< a pixel's footprint per unit depth
+  PlaneInView(const Camera& camera, const Eigen::Vector3d& normal_cam,
+              const Eigen::Vector3d& point_cam)
+      : fx(camera.FocalX()),
+        fy(camera.FocalY()),
+        cx(camera.PrincipalX()),
+        cy(camera.PrincipalY()),
+        n(normal_cam),
+        c(normal_cam.dot(point_cam)),
+        z(point_cam.z()),
+        footprint(2.0 / (fx + fy)) {}
+  /// Whether pixel (x, y) of `depth` (inside it) shows this plane: the plane's depth along the
+  /// ray through the pixel's centre (near the plane's horizon, grazing: the point's own depth)
+  /// agrees with the depth map's within kDepthRelative x depth + kDepthPixels x footprint.
+  bool Agrees(const ViewDepth& depth, int x, int y) const {
+    const Eigen::Vector3d ray((x + 0.5 - cx) / fx, (y + 0.5 - cy) / fy, 1.0);
+    const double denom = n.dot(ray);
+    double plane_z = std::abs(denom) > 1e-12 ? c / denom : z;
+    if (!(plane_z > 0.5 * z && plane_z < 2.0 * z)) plane_z = z;
+    const double tolerance = kDepthRelative * plane_z + kDepthPixels * plane_z * footprint;
+    return std::abs(double(depth.at(x, y)) - plane_z) <= tolerance;
+  }
+};
 
 /// A colour of one view at a surface point.
 struct VisibleSample {

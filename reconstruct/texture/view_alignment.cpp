@@ -175,20 +175,13 @@ bool Sees(const TextureView& view, const tex::ViewDepth& depth, const Eigen::Vec
     return false;
   }
   // No depth step in the 3 x 3 pixels around the projection: each agrees with the plane.
-  const double c = n.dot(p);
-  const double footprint = 2.0 / (fx + fy);
+  const tex::PlaneInView plane(cam, n, p);
   const int xi = int(u), yi = int(v);
   for (int dy = -1; dy <= 1; ++dy) {
     for (int dx = -1; dx <= 1; ++dx) {
       const int x = xi + dx, y = yi + dy;
       if (x < 0 || y < 0 || x >= depth.width || y >= depth.height) return false;
-      const Eigen::Vector3d ray((x + 0.5 - cx) / fx, (y + 0.5 - cy) / fy, 1.0);
-      const double denom = n.dot(ray);
-      double plane_z = std::abs(denom) > 1e-12 ? c / denom : p.z();
-      if (!(plane_z > 0.5 * p.z() && plane_z < 2.0 * p.z())) plane_z = p.z();
-      const double tolerance =
-          tex::kDepthRelative * plane_z + tex::kDepthPixels * plane_z * footprint;
-      if (!(std::abs(double(depth.at(x, y)) - plane_z) <= tolerance)) return false;
+      if (!plane.Agrees(depth, x, y)) return false;
     }
   }
   return true;
@@ -304,8 +297,8 @@ struct ViewObservations {
   std::vector<std::uint32_t> point;
 };
 
-// Root-mean-square difference between each observation's grey value at `level` and its point's
-// mean (gains applied when given).
+// Root-mean-square difference between each observation's grey value at `level` (displaced by
+// its view's field) and the mean of its point's observations; no gains.
 double ConsistencyRms(const Samples& samples, const std::vector<std::vector<GreyLevel>>& pyramids,
                       const std::vector<Lattice>& lattices, int level) {
   const double scale = std::ldexp(1.0, -level);
