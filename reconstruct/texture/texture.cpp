@@ -552,6 +552,10 @@ StageDef TextureStage(const TextureOptions& options) {
        "gmi data term, potts loopy bp, charts, shelf atlas, global seam levelling, "
        "feathered seam blending, per-texel depth-tested baking, views' median where >= 3 see "
        "a texel"}};
+  // Only when on, so that workspaces textured before the option existed stay up to date.
+  if (options.align_views) {
+    stage.options["align_views"] = {{"lattice_pixels", options.align_lattice_pixels}};
+  }
   stage.inputs = {"dense/mesh.ply", "dense/sparse", "dense/images"};
   stage.outputs = {"dense/textured.glb", "dense/textured.obj", "dense/textured.mtl",
                    "dense/" + AtlasFileName(options)};

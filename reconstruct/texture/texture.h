@@ -79,7 +79,7 @@ struct TextureOptions {
   /// Before view selection (RunTexture), align the views to each other on the mesh by a smooth
   /// displacement field per photograph (view_alignment.h): where the mesh or a camera is
   /// slightly off, the photographs' detail lands pixels apart. Opt-in: on the synthetic sets it
-  /// halves no disagreement the consensus median does not already absorb (docs/texture.md).
+  /// moves the held-out scores by less than SfM's run-to-run spread (docs/texture.md).
   bool align_views = false;
   /// Control-point spacing of those fields, in pixels of the photographs texturing reads; >= 8.
   double align_lattice_pixels = 32;
