@@ -140,6 +140,11 @@ struct Observation {
   std::uint32_t view;
 };
 
+// Where an observation is read: its projection displaced by its view's field.
+Eigen::Vector2d Displaced(const Lattice& lattice, const Observation& ob) {
+  return Eigen::Vector2d(ob.u, ob.v) + lattice.At(ob.u, ob.v);
+}
+
 // Surface sample points and the views that see them (point-major).
 struct Samples {
   std::vector<std::uint32_t> offsets{0};
@@ -168,9 +173,9 @@ bool Sees(const TextureView& view, const tex::ViewDepth& depth, const Eigen::Vec
   // Facing: the normal against the direction to the camera (the camera is at the origin).
   if (!(-n.dot(p) > min_cosine * p.norm())) return false;
   const Camera& cam = view.camera;
-  const double fx = cam.FocalX(), fy = cam.FocalY(), cx = cam.PrincipalX(), cy = cam.PrincipalY();
-  u = fx * p.x() / p.z() + cx;
-  v = fy * p.y() / p.z() + cy;
+  const Eigen::Vector2d uv = cam.Project(p);
+  u = uv.x();
+  v = uv.y();
   if (!(u >= margin && v >= margin && u <= depth.width - margin && v <= depth.height - margin)) {
     return false;
   }
@@ -210,9 +215,8 @@ Samples SamplePoints(const Mesh& mesh, const std::vector<TextureView>& views,
       const Eigen::Vector3d p = view.cam_from_world * centroid;
       if (!(p.z() > 1e-4)) continue;
       const Camera& cam = view.camera;
-      const double u = cam.FocalX() * p.x() / p.z() + cam.PrincipalX();
-      const double v = cam.FocalY() * p.y() / p.z() + cam.PrincipalY();
-      if (u < 0 || v < 0 || u > cam.width || v > cam.height) continue;
+      const Eigen::Vector2d uv = cam.Project(p);
+      if (uv.x() < 0 || uv.y() < 0 || uv.x() > cam.width || uv.y() > cam.height) continue;
       best = std::min(best, 2.0 * p.z() / (cam.FocalX() + cam.FocalY()));
     }
     if (std::isfinite(best)) gsd[f] = best;
@@ -309,7 +313,7 @@ double ConsistencyRms(const Samples& samples, const std::vector<std::vector<Grey
     const std::uint32_t b = samples.offsets[p], e = samples.offsets[p + 1];
     for (std::uint32_t o = b; o < e; ++o) {
       const Observation& ob = samples.obs[o];
-      const Eigen::Vector2d x = Eigen::Vector2d(ob.u, ob.v) + lattices[ob.view].At(ob.u, ob.v);
+      const Eigen::Vector2d x = Displaced(lattices[ob.view], ob);
       const double g = Sample(pyramids[ob.view][std::size_t(level)], x.x() * scale, x.y() * scale);
       s += g;
       s2 += g * g;
@@ -333,7 +337,7 @@ void StepView(const Samples& samples, const ViewObservations& mine,
   double sg = 0, sgg = 0, st = 0, sgt = 0;
   for (std::size_t k = 0; k < n_obs; ++k) {
     const Observation& ob = samples.obs[mine.obs[k]];
-    const Eigen::Vector2d x = Eigen::Vector2d(ob.u, ob.v) + lattice.At(ob.u, ob.v);
+    const Eigen::Vector2d x = Displaced(lattice, ob);
     g[k] = Sample(level, x.x() * scale, x.y() * scale);
     const double t = target[mine.point[k]];
     sg += g[k];
@@ -356,7 +360,7 @@ void StepView(const Samples& samples, const ViewObservations& mine,
   std::vector<Eigen::Vector2d> b(nodes, Eigen::Vector2d::Zero());
   for (std::size_t k = 0; k < n_obs; ++k) {
     const Observation& ob = samples.obs[mine.obs[k]];
-    const Eigen::Vector2d x = Eigen::Vector2d(ob.u, ob.v) + lattice.At(ob.u, ob.v);
+    const Eigen::Vector2d x = Displaced(lattice, ob);
     const double lu = x.x() * scale, lv = x.y() * scale;
     // d(grey)/d(full-size pixel), central differences one level pixel apart.
     const Eigen::Vector2d grad(
@@ -547,7 +551,7 @@ Json AlignViews(const Mesh& mesh, std::vector<TextureView>& views,
         const std::uint32_t b = samples.offsets[p], e = samples.offsets[p + 1];
         for (std::uint32_t o = b; o < e; ++o) {
           const Observation& ob = samples.obs[o];
-          const Eigen::Vector2d x = Eigen::Vector2d(ob.u, ob.v) + lattices[ob.view].At(ob.u, ob.v);
+          const Eigen::Vector2d x = Displaced(lattices[ob.view], ob);
           s += gain[ob.view] *
                    Sample(pyramids[ob.view][std::size_t(level)], x.x() * scale, x.y() * scale) +
                bias[ob.view];
