@@ -156,7 +156,7 @@ std::vector<TextureView> LoadTextureViews(const fs::path& dense_dir, Progress& p
   return views;
 }
 
-fs::path TextureImagesDir(const fs::path& dense_dir, std::string* note) {
+fs::path TextureImagesDir(const fs::path& dense_dir, std::string* note, double bytes_per_pixel) {
   if (note) note->clear();
   const fs::path full = dense_dir / "texture";
   if (!fs::is_directory(full / "sparse") || !fs::is_directory(full / "images")) return dense_dir;
@@ -176,12 +176,10 @@ fs::path TextureImagesDir(const fs::path& dense_dir, std::string* note) {
                    << " – it is left from another reconstruction; redo the undistortion: muta "
                       "reconstruct -w WORKSPACE --from undistort (or delete it to texture from "
                       "the dense images)";
-  // An RGB image and a float depth map of the mesh per view, held at once while baking.
-  constexpr double kBytesPerPixel = 8.0;
   double need = 0;
   for (const auto& [id, im] : model.images) {
     const Camera& c = model.cameras.at(im.camera_id);
-    need += kBytesPerPixel * double(c.width) * double(c.height);
+    need += bytes_per_pixel * double(c.width) * double(c.height);
   }
   const double available = double(ProcField("/proc/meminfo", "MemAvailable")) * 1024.0;
   if (available > 0 && need > 0.5 * available) {
@@ -494,15 +492,18 @@ Json RunTexture(const fs::path& dense_dir, const TextureOptions& options, Progre
   const Mesh mesh = ReadPlyMesh(mesh_path);
   MUTA_CHECK(mesh.NumFaces() > 0) << mesh_path.string()
                                   << ": has no faces (a point cloud?); re-run the mesh stage";
+  ViewAlignmentOptions align;
+  align.lattice_pixels = options.align_lattice_pixels;
   std::string note;
-  const fs::path source = TextureImagesDir(dense_dir, &note);
+  const fs::path source = TextureImagesDir(
+      dense_dir, &note,
+      options.align_views ? std::max(kBakeBytesPerPixel, AlignmentBytesPerPixel(align))
+                          : kBakeBytesPerPixel);
   if (!note.empty()) spdlog::warn("texture: {}", note);
   std::vector<TextureView> views = LoadTextureViews(source, progress);
   const double load_seconds = Since(t0);
   Json alignment = Json::object();
   if (options.align_views) {
-    ViewAlignmentOptions align;
-    align.lattice_pixels = options.align_lattice_pixels;
     alignment = AlignViews(mesh, views, align, progress);
   }
   const TexturedMesh textured = TextureMesh(mesh, views, options, progress);

@@ -114,8 +114,12 @@ std::vector<TextureView> LoadTextureViews(const std::filesystem::path& dense_dir
 /// smaller images – when it is there and its images, with their depth tests, fit in half the
 /// available memory; else DENSE (the dense images). `note` (may be null) gets why DENSE/texture
 /// was passed over, or stays empty. Throws muta::Error when DENSE/texture does not belong to
-/// DENSE/sparse (other images or poses).
-std::filesystem::path TextureImagesDir(const std::filesystem::path& dense_dir, std::string* note);
+/// DENSE/sparse (other images or poses). `bytes_per_pixel`: what the stage holds per image pixel
+/// at its peak – baking's RGB image and float depth map, or more when the views are aligned
+/// first (view_alignment.h, AlignmentBytesPerPixel).
+inline constexpr double kBakeBytesPerPixel = 8.0;
+std::filesystem::path TextureImagesDir(const std::filesystem::path& dense_dir, std::string* note,
+                                       double bytes_per_pixel = kBakeBytesPerPixel);
 
 struct TexturedMesh {
   /// Vertices duplicated where charts meet; `uvs` (0,0 = bottom-left of the atlas) and

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -19,6 +20,7 @@
 #include "core/ray_bvh.h"
 #include "reconstruct/texture/atlas.h"
 #include "reconstruct/texture/refine.h"
+#include "reconstruct/texture/view_alignment.h"
 #include "reconstruct/texture/view_selection.h"
 #include "tests/test_util.h"
 
@@ -399,6 +401,37 @@ TEST_CASE("RunTexture writes a textured glTF and OBJ that read back", "[unit]") 
   const Image atlas = ReadImage(dir / "textured_atlas.jpg");
   CHECK(atlas.width == f["atlas_width"].get<int>());
   CHECK(atlas.height == f["atlas_height"].get<int>());
+}
+
+TEST_CASE("Full-size texture images are used only when they fit in half the memory", "[unit]") {
+  test::TempDir dir("texture-images-dir");
+  const Scene s = BoxScene({1.0});
+  WriteDenseFolder(dir.path(), s);
+  fs::create_directories(dir / "texture/images");
+  fs::copy(dir / "sparse", dir / "texture/sparse");
+  double pixels = 0;
+  for (const TextureView& v : s.views) pixels += double(v.image.width) * v.image.height;
+  double available = 0;  // MemAvailable, bytes
+  {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    double kib = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit) {
+      if (key == "MemAvailable:") available = kib * 1024.0;
+    }
+  }
+  REQUIRE(available > 0);
+  std::string note;
+  // What the stage would hold per pixel, scaled so that the images need 30 % / 70 % of it.
+  CHECK(TextureImagesDir(dir.path(), &note, 0.3 * available / pixels) == dir / "texture");
+  CHECK(note.empty());
+  CHECK(TextureImagesDir(dir.path(), &note, 0.7 * available / pixels) == dir.path());
+  CHECK_THAT(note, Catch::Contains("more than half the available") &&
+                       Catch::Contains("texturing from the dense images"));
+  // Aligning the views holds each photograph's grey pyramid besides it: more than baking.
+  CHECK(AlignmentBytesPerPixel(ViewAlignmentOptions{}) == Approx(8.25));
+  CHECK(AlignmentBytesPerPixel(ViewAlignmentOptions{}) > kBakeBytesPerPixel);
 }
 
 TEST_CASE("Texturing refuses missing and changed images, naming them", "[unit]") {

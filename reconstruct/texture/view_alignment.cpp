@@ -498,6 +498,12 @@ void ViewAlignmentOptions::Check() const {
   MUTA_CHECK(max_points >= 100) << "view alignment: max_points must be >= 100";
 }
 
+double AlignmentBytesPerPixel(const ViewAlignmentOptions& options) {
+  double grey = 0, level = 4.0;
+  for (int l = 0; l < options.levels; ++l, level /= 4.0) grey += level;
+  return 3.0 + grey;
+}
+
 Json AlignViews(const Mesh& mesh, std::vector<TextureView>& views,
                 const ViewAlignmentOptions& options, Progress& progress) {
   options.Check();

@@ -48,6 +48,11 @@ struct ViewAlignmentOptions {
   void Check() const;
 };
 
+/// Bytes per photograph pixel the alignment holds at its peak: the RGB photograph and its float
+/// grey pyramid (4 bytes a pixel at full size, a quarter of that a level up). Baking holds 8
+/// (texture.h, kBakeBytesPerPixel); at 3 levels this is 8.25.
+double AlignmentBytesPerPixel(const ViewAlignmentOptions& options);
+
 /// Aligns `views` to each other on `mesh` and resamples their images in place (sizes, cameras
 /// and poses unchanged). Returns figures: points, observations, the grey-level RMS of the views'
 /// disagreement at the sample points before and after (full size, no gains), the displacement
