@@ -114,13 +114,23 @@ TEST_CASE("muta eval texture: textured model and vertex colours against held-out
   CHECK(e["interior"]["pixels"].get<int>() > 0);
   CHECK(e["interior"]["pixels"].get<int>() < pixels);
   CHECK(e["views"][0]["best_shift_px"].size() == 2);
+  // The same on the building pixels both renderings draw a surface on (holes left out): both
+  // render one mesh, so these are the covered pixels.
+  CHECK(e["surface"]["pixels"].get<double>() ==
+        Approx(e["covered_fraction"].get<double>() * pixels).epsilon(0.01));
+  CHECK(e["surface"]["psnr"].get<double>() > 8.0);
+  CHECK(e["localised"]["surface"]["pixels"].get<int>() <=
+        e["localised"]["building_pixels"].get<int>());
+  CHECK(e["localised"]["surface"]["pixels"].get<int>() >
+        e["localised"]["building_pixels"].get<int>() / 2);
   CHECK(fs::is_regular_file(dir / "renders" / "holdout_000.png"));
   CHECK(fs::is_regular_file(dir / "renders" / "holdout_000_error.png"));
   // The text form carries the same figures.
   r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string()});
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("psnr (dB)") && Catch::Contains("holdout_001.jpg") &&
-                        Catch::Contains("close   1 views") && Catch::Contains("aligned"));
+                        Catch::Contains("close   1 views") && Catch::Contains("aligned") &&
+                        Catch::Contains("on the surface"));
   CHECK_THAT(r.out, !Catch::Contains("localised"));  // only with --localise
 
   // The graph-cut mesher on the same workspace: the mesh stage (its options changed) and the

@@ -16,12 +16,13 @@
 // over the same pixels; the same per group of views ("ring": holdout_NNN at the photographs'
 // distance, "close": the close-ups holdout_close_NNN of synth --holdout-close). Pixels the
 // reconstruction does not cover count as they render (the background colour): a hole is an error
-// for both methods alike. Aligned scores: the held-out views' poses come from the ground truth
-// through that one similarity, so each is off by the reconstruction's own error for a view it never
-// saw (tenths of a degree: several pixels at 2 MP) – and a sharp texture loses far more to a few
-// pixels' misregistration than blurry vertex colours do. So each rendering is also scored after the
-// homography that best maps it onto the photograph over the building's pixels (core/image_align.h,
-// Lucas–Kanade; each rendering its own, as each model would be best registered): `aligned`.
+// for both methods alike; `surface` scores the covered building pixels alone. Aligned scores: the
+// held-out views' poses come from the ground truth through that one similarity, so each is off by
+// the reconstruction's own error for a view it never saw (tenths of a degree: several pixels at 2
+// MP) – and a sharp texture loses far more to a few pixels' misregistration than blurry vertex
+// colours do. So each rendering is also scored after the homography that best maps it onto the
+// photograph over the building's pixels (core/image_align.h, Lucas–Kanade; each rendering its own,
+// as each model would be best registered): `aligned`.
 // --localise also poses the held-out photographs by the reconstruction's own SfM
 // (reconstruct/localise.h: registered into the workspace's model, which stays as it is) and scores
 // both models rendered from those poses (`localised`), as novel-view-synthesis benchmarks do.
@@ -169,6 +170,25 @@ Json LocalisedJson(const reconstruct::Localisation& loc, const Score& tex, const
           {"seconds", loc.figures.value("seconds", 0.0)}};
 }
 
+// The building pixels both renderings draw a surface on: a hole of the reconstruction shows the
+// background in both alike, and its (large) error is the geometry's, not the colours'.
+std::vector<std::uint8_t> OnSurface(const std::vector<std::uint8_t>& mask,
+                                    const render::RenderResult& a, const render::RenderResult& b) {
+  std::vector<std::uint8_t> out(mask.size());
+  for (std::size_t i = 0; i < mask.size(); ++i)
+    out[i] = mask[i] && a.depth.data[i] > 0 && b.depth.data[i] > 0;
+  return out;
+}
+
+Json SurfaceJson(const Score& tex, const Score& vc) {
+  return {{"pixels", tex.pixels},
+          {"psnr", tex.Psnr()},
+          {"ssim", tex.Ssim()},
+          {"psnr_vertex_colour", vc.Psnr()},
+          {"ssim_vertex_colour", vc.Ssim()},
+          {"psnr_gain", tex.Psnr() - vc.Psnr()}};
+}
+
 // A localised pose farther than this from the ground truth's is a false registration.
 constexpr double kMaxLocalisedRotationDeg = 2.0;
 
@@ -301,7 +321,7 @@ int Run(const Args& args) {
   // 3. Render and compare.
   Json views = Json::array();
   Score total_tex, total_vc, total_ceiling, inner_tex, inner_vc, inner_ceiling, aligned_tex,
-      aligned_vc, localised_tex, localised_vc;
+      aligned_vc, localised_tex, localised_vc, surface_tex, surface_vc, lsurface_tex, lsurface_vc;
   std::vector<double> localised_rotation_deg, localised_centre;
   std::size_t covered_total = 0;
   std::map<std::string, ViewGroup> groups;
@@ -332,6 +352,11 @@ int Run(const Args& args) {
     MUTA_CHECK(st.pixels > 0) << im.name << ": the ground-truth mesh is not in view";
     total_tex.Add(st);
     total_vc.Add(sv);
+    {
+      const std::vector<std::uint8_t> surface = OnSurface(mask, tex, vc);
+      surface_tex.Add(Compare(tex.color, photo, surface));
+      surface_vc.Add(Compare(vc.color, photo, surface));
+    }
     covered_total += covered;
     Score sc;
     if (args.ceiling) {
@@ -399,6 +424,9 @@ int Run(const Args& args) {
         const Score slt = Compare(ltex.color, lphoto, lmask),
                     slv = Compare(lvc.color, lphoto, lmask);
         localised_tex.Add(slt), localised_vc.Add(slv);
+        const std::vector<std::uint8_t> lsurface = OnSurface(lmask, ltex, lvc);
+        lsurface_tex.Add(Compare(ltex.color, lphoto, lsurface));
+        lsurface_vc.Add(Compare(lvc.color, lphoto, lsurface));
         group.tex_localised.Add(slt), group.vc_localised.Add(slv), ++group.localised;
         localised_rotation_deg.push_back(rotation_deg);
         localised_centre.push_back(centre);
@@ -494,9 +522,12 @@ int Run(const Args& args) {
                       {"psnr_vertex_colour", aligned_vc.Psnr()},
                       {"ssim_vertex_colour", aligned_vc.Ssim()},
                       {"psnr_gain", aligned_tex.Psnr() - aligned_vc.Psnr()}};
-    if (localised)
+    out["surface"] = SurfaceJson(surface_tex, surface_vc);
+    if (localised) {
       out["localised"] = LocalisedJson(*localised, localised_tex, localised_vc,
                                        localised_rotation_deg, localised_centre);
+      out["localised"]["surface"] = SurfaceJson(lsurface_tex, lsurface_vc);
+    }
     out["interior"] = {{"pixels", inner_tex.pixels},
                        {"psnr", inner_tex.Psnr()},
                        {"ssim", inner_tex.Ssim()},
@@ -553,6 +584,11 @@ int Run(const Args& args) {
       inner_tex.Psnr(), inner_vc.Psnr(), inner_tex.Psnr() - inner_vc.Psnr(),
       100.0 * double(inner_tex.pixels) / double(total_tex.pixels), kEdgeRadius);
   std::printf(
+      "on the surface   %8.2f   %8.2f   (%+.2f dB; the %.1f %% of the pixels the "
+      "reconstruction covers)\n",
+      surface_tex.Psnr(), surface_vc.Psnr(), surface_tex.Psnr() - surface_vc.Psnr(),
+      100.0 * double(surface_tex.pixels) / double(total_tex.pixels));
+  std::printf(
       "aligned          %8.2f   %8.2f   (%+.2f dB; each rendering registered onto the "
       "photograph by a homography)   ssim %.4f / %.4f\n",
       aligned_tex.Psnr(), aligned_vc.Psnr(), aligned_tex.Psnr() - aligned_vc.Psnr(),
@@ -564,6 +600,8 @@ int Run(const Args& args) {
         localised_tex.Psnr(), localised_vc.Psnr(), localised_tex.Psnr() - localised_vc.Psnr(),
         localised_rotation_deg.size(), holdout.images.size(), localised_tex.Ssim(),
         localised_vc.Ssim());
+    std::printf("  on the surface %8.2f   %8.2f   (%+.2f dB)\n", lsurface_tex.Psnr(),
+                lsurface_vc.Psnr(), lsurface_tex.Psnr() - lsurface_vc.Psnr());
   }
   if (groups.size() > 1) {
     for (const auto& [name, g] : groups) {
