@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <Eigen/Geometry>
 
 #include "core/error.h"
+#include "core/image_io.h"
 #include "render/distortion.h"
 #include "render/gl_util.h"
 #include "render/section_caps.h"
@@ -346,10 +348,20 @@ GpuObject Renderer::Impl::Upload(PreparedObject::Data& object) {
   attribute(3, 4, GL_UNSIGNED_BYTE, GL_TRUE, offsetof(GpuVertex, color));
 
   if (object.texture) {
-    const Image& image = *object.texture;
-    MUTA_CHECK(image.width <= max_size && image.height <= max_size)
-        << "SceneObject.texture is " << image.width << "x" << image.height
-        << ", larger than the GL limit " << max_size << "; downscale it";
+    // A texture larger than the GL allows (a large atlas on a GPU with a smaller limit) is
+    // shown downscaled rather than refused: the model stays viewable, the detail is what the
+    // GPU can hold.
+    std::optional<Image> smaller;
+    if (object.texture->width > max_size || object.texture->height > max_size) {
+      const double scale =
+          double(max_size) / double(std::max(object.texture->width, object.texture->height));
+      const int w = std::clamp(int(std::floor(object.texture->width * scale)), 1, max_size);
+      const int h = std::clamp(int(std::floor(object.texture->height * scale)), 1, max_size);
+      spdlog::warn("a {}x{} texture is larger than this GPU allows ({} a side): shown at {}x{}",
+                   object.texture->width, object.texture->height, max_size, w, h);
+      smaller = ResizeImage(*object.texture, w, h);
+    }
+    const Image& image = smaller ? *smaller : *object.texture;
     const int levels =
         1 + static_cast<int>(std::floor(std::log2(std::max(image.width, image.height))));
     gpu.texture = gl::CreateTexture(GL_TEXTURE_2D);

@@ -9,6 +9,7 @@
 #include <numbers>
 #include <vector>
 
+#include <epoxy/gl.h>
 #include <Eigen/Geometry>
 
 #include "core/error.h"
@@ -332,6 +333,33 @@ TEST_CASE("exact_colors draws vertex colours and texels as they are, unlit", "[g
     for (int k = 0; k < 3; ++k) diff += std::abs(int(lit.color.at(x, 80, k)) - int(bright[k]));
     CHECK(diff > 10);
   }
+}
+
+TEST_CASE("A texture larger than the GL allows is shown downscaled, not refused", "[gl][render]") {
+  Renderer& renderer = TheRenderer();
+  GLint max_texture = 0;
+  glGetIntegerv(GL_MAX_TEXTURE_SIZE, &max_texture);
+  REQUIRE(max_texture > 0);
+  // One texel wider than the limit: left half red, right half blue.
+  SceneObject wide;
+  wide.mesh = Quad({-2, 0, -1}, {4, 0, 0}, {0, 0, 2});
+  wide.texture = Image(max_texture + 1, 2, 3);
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x <= max_texture; ++x) {
+      const bool red = x < (max_texture + 1) / 2;
+      wide.texture->at(x, y, 0) = red ? 230 : 10;
+      wide.texture->at(x, y, 2) = red ? 10 : 230;
+    }
+  }
+  REQUIRE_NOTHROW(renderer.Add({wide}));
+  RenderOptions options;
+  options.exact_colors = true;
+  const RenderResult r = renderer.Render(Camera::Pinhole(320, 160, 300, 300, 160, 80),
+                                         LookAt({0, -4.5, 0}, {0, 0, 0}), options);
+  CHECK(r.color.at(80, 80, 0) > 200);
+  CHECK(r.color.at(80, 80, 2) < 40);
+  CHECK(r.color.at(240, 80, 0) < 40);
+  CHECK(r.color.at(240, 80, 2) > 200);
 }
 
 TEST_CASE("Shadows darken the ground behind a box, hidden objects vanish", "[gl][render]") {

@@ -12,6 +12,7 @@
 #include "reconstruct/restore/restore.h"
 #include "reconstruct/restore/storey_transfer.h"
 #include "reconstruct/texture/atlas.h"
+#include "reconstruct/texture/texture.h"
 
 namespace muta::restore {
 namespace {
@@ -42,6 +43,9 @@ Eigen::Vector3d Barycentric(const Eigen::Vector3d& p, const Eigen::Vector3d& a,
 }
 
 }  // namespace
+
+// The texture stage leaves room below its atlas for these rows within what viewers load.
+static_assert(reconstruct::kMaxAtlasSide + kNeutralRows <= 16384);
 
 TexturedRestore CarryTexture(const RestoreResult& restored, const Mesh& textured,
                              const Image& atlas, const std::string& textured_name) {

@@ -32,8 +32,7 @@ namespace fs = std::filesystem;
 namespace muta::reconstruct {
 namespace {
 
-constexpr double kAtlasSlack = 1.1;   // packed atlas area / chart area, for the estimate
-constexpr int kMaxAtlasSide = 65500;  // JPEG's limit on a side
+constexpr double kAtlasSlack = 1.1;  // packed atlas area / chart area, for the estimate
 constexpr std::uint64_t kMaxAtlasCap = 4ull << 30;  // bytes, whatever the machine has
 constexpr int kMaxNamesInError = 8;
 
@@ -83,6 +82,8 @@ std::string JoinNames(const std::vector<std::string>& names) {
 void TextureOptions::Check() const {
   MUTA_CHECK(!texel_size_mm || (std::isfinite(*texel_size_mm) && *texel_size_mm > 0))
       << "--texel-size must be a positive number of millimetres";
+  MUTA_CHECK(max_atlas_side >= 64 && max_atlas_side <= kMaxAtlasSide)
+      << "the atlas side limit must be 64 .. " << kMaxAtlasSide << " texels";
   MUTA_CHECK(smoothness >= 0 && std::isfinite(smoothness)) << "texture smoothness must be >= 0";
   MUTA_CHECK(mrf_iterations >= 0) << "texture mrf_iterations must be >= 0";
   MUTA_CHECK(max_views_per_face >= 1 && max_views_per_face <= 255)
@@ -310,42 +311,66 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   }
   // The default texel is one photograph pixel; when that atlas would not fit (large photographs
   // of a large surface), the texel grows until it does – reported – where a --texel-size the
-  // user chose is refused below instead. `grow`: by how much a width x height atlas is too big.
-  auto grow = [&](double width, double height) {
-    return std::max(std::sqrt(width * height * 3.0 / double(std::max<std::uint64_t>(limit, 1))),
-                    std::max(width, height) / kMaxAtlasSide);
+  // user chose is refused below instead. `grow`: by how much a width x height atlas is too big
+  // for the memory, `grow_side`: for the longest side a texture may have.
+  const double max_side = options.max_atlas_side;
+  auto grow_memory = [&](double width, double height) {
+    return std::sqrt(width * height * 3.0 / double(std::max<std::uint64_t>(limit, 1)));
   };
-  auto enlarge = [&](double factor) {
+  auto grow_side = [&](double width, double height) { return std::max(width, height) / max_side; };
+  auto grow = [&](double width, double height) {
+    return std::max(grow_memory(width, height), grow_side(width, height));
+  };
+  auto enlarge = [&](double width, double height) {
+    const bool memory = grow_memory(width, height) >= grow_side(width, height);
     if (fig["texel_size_source"] == "median ground sampling distance") {
-      spdlog::warn(
-          "texture: an atlas at the photographs' {:.2f} mm per pixel would not fit in {}; "
-          "texels enlarged to fit",
-          median_gsd * 1000.0, Gib(double(limit)));
+      if (memory) {
+        spdlog::warn(
+            "texture: an atlas at the photographs' {:.2f} mm per pixel would not fit in {}; "
+            "texels enlarged to fit",
+            median_gsd * 1000.0, Gib(double(limit)));
+      } else {
+        spdlog::warn(
+            "texture: an atlas at the photographs' {:.2f} mm per pixel would be longer than "
+            "{} texels a side, more than viewers load; texels enlarged to fit (a finer "
+            "--texel-size is refused)",
+            median_gsd * 1000.0, options.max_atlas_side);
+      }
     }
-    texel *= 1.05 * factor;
+    texel *= 1.05 * grow(width, height);
     texels = tex::SizeCharts(layout, texel, options.padding);
-    fig["texel_size_source"] = "median ground sampling distance, enlarged to fit the memory";
+    fig["texel_size_source"] = memory
+                                   ? "median ground sampling distance, enlarged to fit the memory"
+                                   : "median ground sampling distance, enlarged to fit the "
+                                     "atlas side limit";
   };
   for (int round = 0; round < 4 && !options.texel_size_mm; ++round) {
     const double side = std::sqrt(texels * kAtlasSlack);
     if (grow(side, side) <= 1.0) break;
-    enlarge(grow(side, side));
+    enlarge(side, side);
   }
   // Refuses an atlas of width x height texels that does not fit, before allocating it.
   auto check_fits = [&](double width, double height) {
     const double need = width * height * 3.0;
     const double longest = std::max(width, height);
     // Texels grow as 1 / texel size^2: the texel size that would fit.
-    const double fits_mm = texel * 1000.0 *
-                           std::max(std::sqrt(need / double(std::max<std::uint64_t>(limit, 1))),
-                                    longest / kMaxAtlasSide);
-    MUTA_CHECK(need <= double(limit) && longest <= kMaxAtlasSide)
+    const double fits_mm =
+        texel * 1000.0 *
+        std::max(std::sqrt(need / double(std::max<std::uint64_t>(limit, 1))), longest / max_side);
+    const bool too_big = need > double(limit), too_long = longest > max_side;
+    MUTA_CHECK(!too_big && !too_long)
         << "the texture atlas at a texel size of " << texel * 1000.0 << " mm would need about "
         << std::llround(width) << " x " << std::llround(height) << " texels (" << Gib(need)
-        << " uncompressed), more than the " << Gib(double(limit))
-        << (options.max_atlas_bytes ? " allowed"
-                                    : " allowed (half the available memory, at most 4 GiB)")
-        << (longest > kMaxAtlasSide ? " or a JPEG side can hold (65500)" : "")
+        << " uncompressed), more than "
+        << (too_big ? "the " + Gib(double(limit)) +
+                          (options.max_atlas_bytes
+                               ? " allowed"
+                               : " allowed (half the available memory, at most 4 GiB)")
+                    : std::string())
+        << (too_big && too_long ? " and " : "")
+        << (too_long ? "the " + std::to_string(options.max_atlas_side) +
+                           " texels a side that viewers load"
+                     : std::string())
         << "; choose a larger --texel-size (at least about " << std::ceil(fits_mm * 100) / 100
         << " mm)";
   };
@@ -354,7 +379,7 @@ TexturedMesh TextureMesh(const Mesh& mesh, const std::vector<TextureView>& views
   Eigen::Vector2i size = tex::PackCharts(layout.charts);
   for (int round = 0; round < 4 && !options.texel_size_mm && grow(size.x(), size.y()) > 1.0;
        ++round) {
-    enlarge(grow(size.x(), size.y()));
+    enlarge(size.x(), size.y());
     size = tex::PackCharts(layout.charts);
   }
   check_fits(size.x(), size.y());

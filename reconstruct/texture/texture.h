@@ -36,6 +36,13 @@ class Progress;
 
 namespace muta::reconstruct {
 
+/// The longest atlas side the stage makes: 16384, what GPUs commonly allow (GL_MAX_TEXTURE_SIZE;
+/// Mesa's llvmpipe too) and the most Muta's image readers take (2^28 pixels = 16384^2), less
+/// the 16 rows the restoration adds below the atlas for its neutral material
+/// (restore_texture.h, kNeutralRows). A larger texture would make a textured.glb that viewers
+/// cannot load.
+inline constexpr int kMaxAtlasSide = 16384 - 16;
+
 struct TextureOptions {
   /// Edge of one atlas texel on the surface, millimetres (scene units / 1000); nullopt: the
   /// median ground sampling distance of the views chosen for the faces (one photo pixel).
@@ -88,6 +95,9 @@ struct TextureOptions {
   /// Refuse atlases larger than this many bytes (RGB, uncompressed); nullopt: half the
   /// memory available when the stage starts, at most 4 GiB.
   std::optional<std::uint64_t> max_atlas_bytes;
+  /// Refuse (a --texel-size given) or avoid (the default texel, enlarged) atlases with a longer
+  /// side than this; 64 .. kMaxAtlasSide.
+  int max_atlas_side = kMaxAtlasSide;
   /// Atlas encoding: "jpeg" or "png".
   std::string atlas_format = "jpeg";
   int jpeg_quality = 92;

@@ -473,6 +473,34 @@ TEST_CASE("Texturing refuses a texel size whose atlas exceeds the memory limit",
   CHECK_THROWS_AS(TextureMesh(s.mesh, s.views, options, progress), Error);
 }
 
+TEST_CASE("Texturing keeps the atlas within the side viewers load", "[unit]") {
+  const Scene s = BoxScene({1.0});
+  Progress progress(ProgressStyle::kQuiet);
+  TextureOptions options;
+  const TexturedMesh roomy = TextureMesh(s.mesh, s.views, options, progress);
+  const int longest = std::max(roomy.atlas.width, roomy.atlas.height);
+  REQUIRE(longest > 128);
+  // A side limit below the default atlas's: the default texel grows until the atlas fits, and
+  // says so; the same texel size asked for is refused, naming the limit and a size that fits.
+  options.max_atlas_side = 128;
+  const TexturedMesh tight = TextureMesh(s.mesh, s.views, options, progress);
+  CHECK(tight.figures["texel_size_source"] ==
+        "median ground sampling distance, enlarged to fit the atlas side limit");
+  CHECK(std::max(tight.atlas.width, tight.atlas.height) <= 128);
+  CHECK(tight.figures["textured_faces"] == roomy.figures["textured_faces"]);
+  options.texel_size_mm = roomy.figures["texel_size_mm"].get<double>();
+  CHECK_THROWS_WITH(TextureMesh(s.mesh, s.views, options, progress),
+                    Catch::Contains("128 texels a side that viewers load") &&
+                        !Catch::Contains("GiB allowed") && Catch::Contains("--texel-size"));
+  options.texel_size_mm = tight.figures["texel_size_mm"].get<double>() * 1.1;
+  CHECK_NOTHROW(TextureMesh(s.mesh, s.views, options, progress));
+  // The limit itself: what GPUs and the image readers take, with room for the restoration's
+  // neutral rows.
+  STATIC_REQUIRE(kMaxAtlasSide + 16 == 16384);
+  options.max_atlas_side = kMaxAtlasSide + 1;
+  CHECK_THROWS_AS(TextureMesh(s.mesh, s.views, options, progress), Error);
+}
+
 }  // namespace
 }  // namespace muta::reconstruct
 
