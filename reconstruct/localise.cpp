@@ -94,7 +94,8 @@ Localisation LocalisePhotos(const fs::path& sparse_dir, const fs::path& photo_di
     WriteFileAtomic(scratch.path / "list.txt", list);
   }
   const std::string threads = std::to_string(options.num_threads);
-  const int longest = std::max(camera->width, camera->height);
+  int longest = std::max(camera->width, camera->height);
+  if (options.sift_max_image_size > 0) longest = std::min(longest, options.sift_max_image_size);
   progress.Begin("localise: extracting features", names.size(), "images");
   RunColmap(
       colmap, "feature_extractor",
@@ -151,8 +152,10 @@ Localisation LocalisePhotos(const fs::path& sparse_dir, const fs::path& photo_di
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   spdlog::info("localise: {} of {} photographs registered into {} ({:.1f} s)", result.photos.size(),
                names.size(), sparse_dir.string(), seconds);
-  result.figures = {
-      {"photos", names.size()}, {"localised", result.photos.size()}, {"seconds", seconds}};
+  result.figures = {{"photos", names.size()},
+                    {"localised", result.photos.size()},
+                    {"feature_max_image_size", longest},
+                    {"seconds", seconds}};
   return result;
 }
 

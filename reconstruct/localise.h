@@ -31,6 +31,8 @@ struct LocaliseOptions {
   /// COLMAP executable; nullopt: `colmap` on PATH.
   std::optional<std::filesystem::path> colmap;
   int sift_max_features = 8192;
+  /// Longest side the photographs' features are extracted at; 0: their own size.
+  int sift_max_image_size = 0;
   int num_threads = -1;  ///< -1: all cores
 };
 

@@ -472,6 +472,7 @@ Json RunSfm(const fs::path& images_dir, const std::vector<IngestedImage>& images
     WriteJsonFile(features_marker, {{"hash", features_hash}});
   }
   figures["feature_seconds"] = SecondsSince(t0);
+  figures["sift_max_image_size"] = options.sift_max_image_size;
   figures["camera_groups"] = groups.size();
 
   // 2. Matching.

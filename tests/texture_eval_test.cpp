@@ -100,6 +100,9 @@ TEST_CASE("muta eval texture: textured model and vertex colours against held-out
   CHECK(e["localised"]["rotation_from_gt_deg_median"].get<double>() < 5.0);
   CHECK(e["groups"]["ring"]["localised"]["views"].get<int>() >= 1);
   CHECK(e["views"][0]["localised"].contains("localised"));
+  // Their features at the size the model's were extracted at (the SfM records it: 1600 px at
+  // preview quality), here the photographs' own 480 px, which is smaller.
+  CHECK(e["localised"]["feature_max_image_size"] == 480);
   CHECK(fs::is_regular_file(ws / "sparse" / "database.db"));  // the workspace's, untouched
   int pixels = 0;
   for (const auto& v : e["views"]) {
@@ -146,10 +149,25 @@ TEST_CASE("muta eval texture: textured model and vertex colours against held-out
     CHECK(stage["figures"]["lines_of_sight"].get<int>() > stage["figures"]["meshed_points"]);
     CHECK(stage["figures"]["faces"].get<int>() > 10000);
   }
-  r = RunMuta({"eval", "texture", "-w", ws.string(), "--gt", synth.string(), "--json"});
+  // The localisation takes the feature size the SfM stage recorded (set smaller here).
+  {
+    muta::Json edited = muta::ReadJsonFile(ws / "muta.job.json");
+    int sfm_stages = 0;
+    for (auto& stage : edited["stages"]) {
+      if (stage["name"] != "sfm") continue;
+      CHECK(stage["figures"]["sift_max_image_size"] == 1600);
+      stage["figures"]["sift_max_image_size"] = 320;
+      ++sfm_stages;
+    }
+    REQUIRE(sfm_stages == 1);
+    muta::WriteJsonFile(ws / "muta.job.json", edited);
+  }
+  r = RunMuta(
+      {"eval", "texture", "-w", ws.string(), "--gt", synth.string(), "--json", "--localise"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const muta::Json d = muta::ParseJson(r.out, "muta eval texture --json");
+  CHECK(d["localised"]["feature_max_image_size"] == 320);
   CHECK(d["covered_fraction"].get<double>() > 0.5);
   CHECK(d["psnr"].get<double>() > 8.0);
   // Dense matching on images half the photographs' size (as --quality standard does with
