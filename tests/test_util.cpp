@@ -40,11 +40,11 @@ TempDir::~TempDir() {
   }
 }
 
-std::vector<std::string> XvfbDisplayArgs() {
+std::vector<std::string> XvfbDisplayArgs(int attempt) {
   // Consecutive pids (tests started together) land 97 numbers apart, so that one stepping past a
   // taken number does not walk into the next one's; a number whose socket is left over is
   // skipped too (Xvfb cannot listen there).
-  int n = 100 + int((std::int64_t(getpid()) * 97) % 30000);
+  int n = 100 + int((std::int64_t(getpid()) * 97 + 31 * attempt) % 30000);
   auto taken = [](int k) {
     return fs::exists("/tmp/.X" + std::to_string(k) + "-lock") ||
            fs::exists("/tmp/.X11-unix/X" + std::to_string(k));

@@ -41,8 +41,9 @@ CommandResult RunProgram(const std::string& program, const std::vector<std::stri
 /// process, and two tests starting at once under `ctest -j` can both take 99: one Xvfb fails
 /// and its client cannot open the display (seen in a CI rehearsal, 2026-11-26). Consecutive pids
 /// are spread 97 numbers apart (with N from the pid alone, two tests started together stepped
-/// into each other's numbers: seen again under load, 2026-11-27).
-std::vector<std::string> XvfbDisplayArgs();
+/// into each other's numbers: seen again under load, 2026-11-27). `attempt` > 0 moves to
+/// another number for a retry.
+std::vector<std::string> XvfbDisplayArgs(int attempt = 0);
 
 /// Path of a file in the source tree's test data (tests/data/...).
 std::filesystem::path TestData(const std::string& relative);
