@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cmath>
-#include <map>
 #include <random>
 
 #include "core/colmap_model.h"
@@ -19,7 +18,6 @@
 #include "core/ray_bvh.h"
 #include "reconstruct/texture/atlas.h"
 #include "reconstruct/texture/box_scene_test_support.h"
-#include "reconstruct/texture/refine.h"
 #include "reconstruct/texture/view_alignment.h"
 #include "reconstruct/texture/view_selection.h"
 #include "tests/test_util.h"
@@ -28,8 +26,6 @@ namespace muta::reconstruct {
 namespace {
 
 namespace fs = std::filesystem;
-using Eigen::Vector3d;
-
 using namespace box_test;  // box_scene_test_support.h
 
 TEST_CASE("TextureMesh bakes the photographed colours onto the surface", "[unit]") {

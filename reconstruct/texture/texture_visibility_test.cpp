@@ -2,34 +2,25 @@
 // occluders, and the exclusion of views whose colour disagrees (split from texture_test.cpp).
 #include "reconstruct/texture/texture.h"
 
-#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <array>
 #include <cmath>
 #include <map>
-#include <random>
 
-#include "core/colmap_model.h"
 #include "core/error.h"
-#include "core/file_io.h"
-#include "core/gltf_io.h"
 #include "core/image_io.h"
-#include "core/ply_io.h"
 #include "core/pose.h"
 #include "core/progress.h"
 #include "core/ray_bvh.h"
 #include "reconstruct/texture/atlas.h"
 #include "reconstruct/texture/box_scene_test_support.h"
 #include "reconstruct/texture/refine.h"
-#include "reconstruct/texture/view_alignment.h"
 #include "reconstruct/texture/view_selection.h"
-#include "tests/test_util.h"
 
 namespace muta::reconstruct {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace box_test;  // box_scene_test_support.h
 
 TEST_CASE("RefineLongEdges splits long edges into a closed mesh without T-junctions", "[unit]") {
