@@ -112,7 +112,9 @@ IngestResult IngestImages(const fs::path& input_dir, const fs::path& images_dir,
   std::size_t num_files = 0;
   auto consider = [&](const fs::directory_entry& entry) {
     if (!entry.is_regular_file(ec)) return;
-    const fs::path relative = fs::relative(entry.path(), input_dir, ec);
+    // Lexically: fs::relative would resolve a symlinked photograph to its target, outside the
+    // folder (a "../.." path, taken for hidden).
+    const fs::path relative = entry.path().lexically_relative(input_dir);
     if (IsHidden(relative)) return;
     ++num_files;
     if (!HasImageExtension(entry.path())) {
@@ -235,7 +237,7 @@ IngestResult IngestImages(const fs::path& input_dir, const fs::path& images_dir,
     std::vector<fs::path> stale;
     for (const auto& e : fs::recursive_directory_iterator(images_dir)) {
       if (!e.is_regular_file(ec)) continue;
-      if (!keep.count(fs::relative(e.path(), images_dir).generic_string())) {
+      if (!keep.count(e.path().lexically_relative(images_dir).generic_string())) {
         stale.push_back(e.path());
       }
     }

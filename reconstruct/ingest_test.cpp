@@ -142,6 +142,30 @@ TEST_CASE("Ingest downscales with --max-size and keeps the focal prior", "[unit]
   CHECK_FALSE(fs::exists(dir / "images" / "p2.jpg"));
 }
 
+TEST_CASE("Ingest takes photographs that are symlinks to files elsewhere", "[unit][ingest]") {
+  // A folder of links (a selection of a read-only collection) is a folder of photographs: the
+  // links' targets lie outside it, which must not make them look hidden or absent.
+  muta::test::TempDir dir("ingest-links");
+  const fs::path store = dir / "store", in = dir / "selection";
+  fs::create_directories(store);
+  fs::create_directories(in);
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "p" + std::to_string(i) + ".jpg";
+    WritePhoto(store / name, 120, 90, i);
+    fs::create_symlink(store / name, in / name);
+  }
+  muta::Progress progress(muta::ProgressStyle::kQuiet);
+  const auto r = IngestImages(in, dir / "images", dir / "images.json", IngestOptions{}, progress);
+  REQUIRE(r.images.size() == 3);
+  CHECK(r.images[0].name == "p0.jpg");
+  CHECK(r.images[2].name == "p2.jpg");
+  CHECK(fs::is_regular_file(fs::symlink_status(dir / "images" / "p1.jpg")));
+  // Ingesting again keeps the stored copies (none is taken for a leftover).
+  const auto r2 = IngestImages(in, dir / "images", dir / "images.json", IngestOptions{}, progress);
+  CHECK(r2.images.size() == 3);
+  CHECK(fs::is_regular_file(dir / "images" / "p2.jpg"));
+}
+
 TEST_CASE("Ingest refuses folders without enough photographs", "[unit][ingest]") {
   muta::test::TempDir dir("ingest-bad");
   muta::Progress progress(muta::ProgressStyle::kQuiet);
