@@ -1,7 +1,8 @@
 // `muta synth --holdout` and `muta eval texture` as a user runs them: a small synthetic pagoda
 // with two held-out views, reconstructed at preview quality (through the texture stage), then
-// the textured model and the vertex-coloured mesh compared with the held-out photographs; then
-// meshed again with the graph-cut mesher (--mesher delaunay) and scored again.
+// the textured model and the vertex-coloured mesh compared with the held-out photographs (also
+// as photographs without a ground truth, --photos); then meshed again with the graph-cut mesher
+// (--mesher delaunay) and scored again.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -135,6 +136,60 @@ TEST_CASE("muta eval texture: textured model and vertex colours against held-out
                         Catch::Contains("close   1 views") && Catch::Contains("aligned") &&
                         Catch::Contains("on the surface"));
   CHECK_THAT(r.out, !Catch::Contains("localised"));  // only with --localise
+
+  // Photographs kept out of the reconstruction, without a ground truth (--photos, as for a real
+  // building): each posed by the reconstruction's SfM and scored where both models draw.
+  const fs::path kept = dir / "kept";
+  fs::create_directories(kept);
+  for (const char* n : {"holdout_000.jpg", "holdout_001.jpg", "holdout_close_000.jpg"}) {
+    fs::copy_file(synth / "holdout" / "images" / n, kept / n);
+  }
+  muta::test::WriteBytes(kept / "notes.txt", "not a photograph");
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--photos", kept.string(), "--json",
+               "--save-renders", (dir / "photo_renders").string()});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("notes.txt") && Catch::Contains("skipped"));
+  {
+    const muta::Json p = muta::ParseJson(r.out, "muta eval texture --photos --json");
+    INFO(p.dump(2));
+    for (const char* key : {"psnr", "ssim", "psnr_vertex_colour", "ssim_vertex_colour"}) {
+      REQUIRE(p.contains(key));
+    }
+    CHECK(p["photos"] == 3);
+    CHECK(p["registered"].get<int>() >= 2);
+    CHECK(p["scored"].get<std::size_t>() == p["views"].size());
+    CHECK(p["feature_max_image_size"] == 480);
+    // The same comparison as the localised one above, on the pixels both models draw.
+    CHECK(p["psnr"].get<double>() > p["psnr_vertex_colour"].get<double>());
+    CHECK(p["ssim"].get<double>() > p["ssim_vertex_colour"].get<double>());
+    CHECK(p["covered_fraction"].get<double>() > 0.2);
+    CHECK(p["covered_fraction"].get<double>() < 1.0);  // the sky and the far ground are not drawn
+    const std::string first = p["views"][0]["name"].get<std::string>();
+    CHECK(fs::is_regular_file(dir / "photo_renders" / (fs::path(first).stem().string() + ".png")));
+  }
+  // A photograph the reconstruction was made from is not a held-out one: refused, naming it.
+  fs::copy_file(synth / "images" / "view_002.jpg", kept / "view_002.jpg");
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--photos", kept.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("view_002.jpg") && Catch::Contains("never saw"));
+  fs::remove(kept / "view_002.jpg");
+  // Neither or both of --gt and --photos, options of --gt alone, a folder without photographs.
+  r = RunMuta({"eval", "texture", "-w", ws.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--gt") && Catch::Contains("--photos"));
+  r = RunMuta(
+      {"eval", "texture", "-w", ws.string(), "--gt", synth.string(), "--photos", kept.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("not both"));
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--photos", kept.string(), "--ceiling"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--ceiling"));
+  const fs::path empty = dir / "empty";
+  fs::create_directories(empty);
+  r = RunMuta({"eval", "texture", "-w", ws.string(), "--photos", empty.string()});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("holds no photographs"));
 
   // The graph-cut mesher on the same workspace: the mesh stage (its options changed) and the
   // texture stage run again, from the same fused points, and the result is scored the same way.

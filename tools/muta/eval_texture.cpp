@@ -1,5 +1,7 @@
 // muta eval texture -w WORKSPACE --gt SYNTH_DIR [--ceiling] [--localise] [--json]
 //                   [--save-renders DIR]
+// (with --photos DIR instead of --gt: real photographs kept out of the reconstruction,
+// eval_texture_photos.h)
 // How close the textured reconstruction comes to photographs it never saw:
 //   1. the workspace's model is moved into the ground-truth frame by the similarity that
 //      aligns its cameras (dense/sparse) onto the ground truth's (SYNTH/gt/sparse) – the
@@ -63,49 +65,28 @@
 #include "render/renderer.h"
 #include "tools/muta/command.h"
 #include "tools/muta/eval_texture_images.h"
+#include "tools/muta/eval_texture_photos.h"
 
 namespace muta::cli {
 namespace {
 
 using texture_eval::BestShift;
 using texture_eval::Compare;
+using texture_eval::DrawnByBoth;
 using texture_eval::ErrorMaps;
 using texture_eval::InteriorMask;
 using texture_eval::kEdgeRadius;
 using texture_eval::Score;
+using texture_eval::SfmFeatureSize;
 using texture_eval::Shift;
 using texture_eval::Triptych;
 using texture_eval::UndistortForLocalised;
+using texture_eval::UnlitOptions;
 
 namespace fs = std::filesystem;
 
-// The size the workspace's SfM extracted its features at (its figures; before they recorded it,
-// its quality's preset), so that the held-out photographs' features are at the model's scale:
-// at 6 MP and preview quality that registers 7 of 8 instead of 6 in a third of the time. 0
-// (their own size) when the job says neither.
-int SfmFeatureSize(const fs::path& ws) {
-  const fs::path job_file = ws / "muta.job.json";
-  if (!fs::is_regular_file(job_file)) return 0;
-  try {
-    const Job job = JobFromJson(ReadJsonFile(job_file), job_file.string());
-    for (const StageRecord& stage : job.stages) {
-      if (stage.name == "sfm" && stage.figures.contains("sift_max_image_size")) {
-        return stage.figures["sift_max_image_size"].get<int>();
-      }
-    }
-    if (job.properties.contains("quality")) {
-      return reconstruct::SfmPreset(job.properties["quality"].get<std::string>())
-          .sift_max_image_size;
-    }
-  } catch (const std::exception& e) {
-    spdlog::warn("{}: {}; the held-out photographs' features are extracted at their own size",
-                 job_file.string(), e.what());
-  }
-  return 0;
-}
-
 struct Args {
-  std::string workspace, gt, save_renders;
+  std::string workspace, gt, photos, save_renders;
   bool json = false;
   bool ceiling = false;
   bool icp = false;
@@ -131,22 +112,6 @@ Mesh Aligned(Mesh mesh, const Sim3d& gt_from_model) {
   for (Vec3f& v : mesh.vertices) v = (gt_from_model * v.cast<double>()).cast<float>();
   for (Vec3f& n : mesh.normals) n = (gt_from_model.rotation * n.cast<double>()).cast<float>();
   return mesh;
-}
-
-// Unlit and exact: colour = albedo (RenderOptions::exact_colors: no lighting, no highlight
-// shoulder; the lighting below only matters to an older shader).
-render::RenderOptions UnlitOptions(double far_m) {
-  render::RenderOptions o;
-  o.lighting.sun_intensity = 0;
-  o.lighting.shadows = false;
-  o.lighting.ambient_intensity = 1;
-  o.lighting.sky_color = o.lighting.ground_color = Eigen::Vector3f::Ones();
-  o.lighting.background = Eigen::Vector3f::Zero();
-  o.exact_colors = true;  // no highlight shoulder: the texels' colours as they are
-  o.near_m = 0.05;
-  o.far_m = far_m;
-  o.Check();
-  return o;
 }
 
 // The ground-truth mesh textured from the ground-truth cameras and the photographs the
@@ -198,16 +163,6 @@ Json LocalisedJson(const reconstruct::Localisation& loc, const Score& tex, const
           {"seconds", loc.figures.value("seconds", 0.0)}};
 }
 
-// The building pixels both renderings draw a surface on: a hole of the reconstruction shows the
-// background in both alike, and its (large) error is the geometry's, not the colours'.
-std::vector<std::uint8_t> OnSurface(const std::vector<std::uint8_t>& mask,
-                                    const render::RenderResult& a, const render::RenderResult& b) {
-  std::vector<std::uint8_t> out(mask.size());
-  for (std::size_t i = 0; i < mask.size(); ++i)
-    out[i] = mask[i] && a.depth.data[i] > 0 && b.depth.data[i] > 0;
-  return out;
-}
-
 Json SurfaceJson(const Score& tex, const Score& vc) {
   return {{"pixels", tex.pixels},
           {"psnr", tex.Psnr()},
@@ -221,6 +176,22 @@ Json SurfaceJson(const Score& tex, const Score& vc) {
 constexpr double kMaxLocalisedRotationDeg = 2.0;
 
 int Run(const Args& args) {
+  MUTA_CHECK(args.gt.empty() != args.photos.empty())
+      << "muta eval texture needs either --gt SYNTH_DIR (a synthetic scene made with muta synth "
+         "--holdout N) or --photos DIR (photographs of the building the reconstruction never "
+         "saw), not "
+      << (args.gt.empty() ? "neither" : "both");
+  if (!args.photos.empty()) {
+    MUTA_CHECK(!args.ceiling && !args.icp && !args.localise)
+        << "--ceiling, --icp and --localise need the ground truth of --gt; with --photos the "
+           "photographs are always posed by the reconstruction's SfM";
+    texture_eval::PhotosArgs p;
+    p.workspace = args.workspace;
+    p.photos = args.photos;
+    p.save_renders = args.save_renders;
+    p.json = args.json;
+    return texture_eval::RunHeldOutPhotos(p);
+  }
   const fs::path ws(args.workspace), dense = fs::path(args.workspace) / "dense";
   const fs::path synth(args.gt);
   MUTA_CHECK(fs::is_directory(ws)) << "workspace not found: " << args.workspace << " (-w)";
@@ -383,7 +354,7 @@ int Run(const Args& args) {
     total_tex.Add(st);
     total_vc.Add(sv);
     {
-      const std::vector<std::uint8_t> surface = OnSurface(mask, tex, vc);
+      const std::vector<std::uint8_t> surface = DrawnByBoth(mask, tex.depth, vc.depth);
       surface_tex.Add(Compare(tex.color, photo, surface));
       surface_vc.Add(Compare(vc.color, photo, surface));
     }
@@ -454,7 +425,7 @@ int Run(const Args& args) {
         const Score slt = Compare(ltex.color, lphoto, lmask),
                     slv = Compare(lvc.color, lphoto, lmask);
         localised_tex.Add(slt), localised_vc.Add(slv);
-        const std::vector<std::uint8_t> lsurface = OnSurface(lmask, ltex, lvc);
+        const std::vector<std::uint8_t> lsurface = DrawnByBoth(lmask, ltex.depth, lvc.depth);
         lsurface_tex.Add(Compare(ltex.color, lphoto, lsurface));
         lsurface_vc.Add(Compare(lvc.color, lphoto, lsurface));
         group.tex_localised.Add(slt), group.vc_localised.Add(slv), ++group.localised;
@@ -670,14 +641,18 @@ CLI::App* AddEvalTexture(CLI::App& eval, std::function<int()>& run) {
   auto a = std::make_shared<Args>();
   CLI::App* sub = eval.add_subcommand(
       "texture",
-      "A textured reconstruction of a synthetic scene rendered from its held-out views (muta "
-      "synth --holdout N) and compared with those photographs on the building's pixels: PSNR "
+      "A textured reconstruction rendered from views it never saw and compared with those "
+      "photographs: a synthetic scene's held-out views (--gt, muta synth --holdout N; the "
+      "building's pixels) or real photographs kept out of the reconstruction (--photos): PSNR "
       "and SSIM, against the vertex-coloured mesh");
   sub->add_option("-w,--workspace", a->workspace,
                   "Workspace with dense/textured.glb, dense/mesh.ply and dense/sparse")
       ->required();
-  sub->add_option("--gt", a->gt, "The synthetic dataset (muta synth -o DIR, with --holdout)")
-      ->required();
+  sub->add_option("--gt", a->gt, "The synthetic dataset (muta synth -o DIR, with --holdout)");
+  sub->add_option("--photos", a->photos,
+                  "Instead of --gt: a folder of photographs of the building taken with the "
+                  "reconstruction's camera but kept out of it; each is posed by the "
+                  "reconstruction's SfM and scored on the pixels both models draw");
   sub->add_option("--save-renders", a->save_renders,
                   "Also write, per held-out view, a PNG: photograph | textured | vertex colour "
                   "(outside the building darkened), and NAME_error.png: |textured - photograph| "

@@ -4,7 +4,13 @@
 #include <array>
 #include <cmath>
 
+#include <spdlog/spdlog.h>
 #include <tbb/parallel_for.h>
+
+#include "core/json.h"
+#include "core/workspace.h"
+#include "reconstruct/sfm.h"
+#include "render/renderer.h"
 
 namespace muta::cli::texture_eval {
 namespace {
@@ -198,6 +204,48 @@ Image ErrorMaps(const Image& photo, const std::vector<const Image*>& renders,
     }
   }
   return out;
+}
+
+render::RenderOptions UnlitOptions(double far_m) {
+  render::RenderOptions o;
+  o.lighting.sun_intensity = 0;
+  o.lighting.shadows = false;
+  o.lighting.ambient_intensity = 1;
+  o.lighting.sky_color = o.lighting.ground_color = Eigen::Vector3f::Ones();
+  o.lighting.background = Eigen::Vector3f::Zero();
+  o.exact_colors = true;  // no highlight shoulder: the texels' colours as they are
+  o.near_m = 0.05;
+  o.far_m = far_m;
+  o.Check();
+  return o;
+}
+
+std::vector<std::uint8_t> DrawnByBoth(const std::vector<std::uint8_t>& mask, const FloatMap& a,
+                                      const FloatMap& b) {
+  std::vector<std::uint8_t> out(mask.size());
+  for (std::size_t i = 0; i < mask.size(); ++i) out[i] = mask[i] && a.data[i] > 0 && b.data[i] > 0;
+  return out;
+}
+
+int SfmFeatureSize(const std::filesystem::path& ws) {
+  const std::filesystem::path job_file = ws / "muta.job.json";
+  if (!std::filesystem::is_regular_file(job_file)) return 0;
+  try {
+    const Job job = JobFromJson(ReadJsonFile(job_file), job_file.string());
+    for (const StageRecord& stage : job.stages) {
+      if (stage.name == "sfm" && stage.figures.contains("sift_max_image_size")) {
+        return stage.figures["sift_max_image_size"].get<int>();
+      }
+    }
+    if (job.properties.contains("quality")) {
+      return reconstruct::SfmPreset(job.properties["quality"].get<std::string>())
+          .sift_max_image_size;
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("{}: {}; the photographs' features are extracted at their own size",
+                 job_file.string(), e.what());
+  }
+  return 0;
 }
 
 }  // namespace muta::cli::texture_eval

@@ -2,18 +2,42 @@
 // Per-image scores and pictures of `muta eval texture` (eval_texture.cpp): PSNR and SSIM of a
 // rendering against a photograph over a mask, the best whole-pixel shift, the mask away from
 // the ground truth's edges, the undistortion of a photograph to a localised camera, and the
-// side-by-side and error pictures of --save-renders.
+// side-by-side and error pictures of --save-renders; and what both ways of scoring share (the
+// ground truth's held-out views in eval_texture.cpp, held-out photographs in
+// eval_texture_photos.cpp): the unlit render options, the pixels both models draw, the SfM's
+// feature size.
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <vector>
 
 #include "core/camera.h"
 #include "core/depth_map_io.h"
 #include "core/image_io.h"
 
+namespace muta::render {
+struct RenderOptions;
+}
+
 namespace muta::cli::texture_eval {
+
+/// Unlit and exact: colour = albedo (RenderOptions::exact_colors: no lighting, no highlight
+/// shoulder), black background, far plane `far_m`.
+render::RenderOptions UnlitOptions(double far_m);
+
+/// The masked pixels both renderings draw a surface on (depth > 0 in both): a hole of the
+/// reconstruction shows the background in both alike, and its (large) error is the geometry's,
+/// not the colours'.
+std::vector<std::uint8_t> DrawnByBoth(const std::vector<std::uint8_t>& mask, const FloatMap& a,
+                                      const FloatMap& b);
+
+/// The size the workspace's SfM extracted its features at (its figures; before they recorded
+/// it, its quality's preset), so that photographs localised into its model have their features
+/// at the model's scale: at 6 MP and preview quality that registers 7 of 8 instead of 6 in a
+/// third of the time. 0 (their own size) when the job says neither.
+int SfmFeatureSize(const std::filesystem::path& ws);
 
 // Squared-error sum and SSIM sum over the masked pixels of one rendering.
 struct Score {
