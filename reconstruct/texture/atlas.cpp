@@ -307,9 +307,13 @@ Image BakeAtlas(const ChartLayout& layout, const std::vector<TextureView>& views
               rejected += mine.weight < 0.999f;
               if (visibility->consensus) {
                 const FaceCandidates& cand = *visibility->candidates;
+                const bool all = !cand.consensus_offsets.empty();  // outliers excluded: they vote
+                const std::vector<std::uint32_t>& voter_offsets =
+                    all ? cand.consensus_offsets : cand.offsets;
+                const std::vector<std::int32_t>& voters = all ? cand.consensus_views : cand.views;
                 seen.assign(1, mine.rgb);
-                for (std::uint32_t i = cand.offsets[f]; i < cand.offsets[f + 1]; ++i) {
-                  const std::int32_t v = cand.views[i];
+                for (std::uint32_t i = voter_offsets[f]; i < voter_offsets[f + 1]; ++i) {
+                  const std::int32_t v = voters[i];
                   if (v == c.view) continue;
                   const VisibleSample t =
                       SampleVisible(views[std::size_t(v)], visibility->depths[std::size_t(v)],

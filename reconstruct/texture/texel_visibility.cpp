@@ -301,6 +301,26 @@ RescuedFaces RescueHiddenFaces(const Mesh& mesh, const std::vector<TextureView>&
       rebuilt.gsd[o] = candidates.gsd[i];
     }
   }
+  // So are their consensus voters, where photo-consistency kept those apart.
+  if (!candidates.consensus_offsets.empty()) {
+    rebuilt.consensus_offsets.assign(nf + 1, 0);
+    for (std::size_t f = 0; f < nf; ++f) {
+      const std::size_t n =
+          found[f].empty() ? candidates.consensus_offsets[f + 1] - candidates.consensus_offsets[f]
+                           : found[f].size();
+      rebuilt.consensus_offsets[f + 1] = rebuilt.consensus_offsets[f] + std::uint32_t(n);
+    }
+    rebuilt.consensus_views.resize(rebuilt.consensus_offsets[nf]);
+    for (std::size_t f = 0; f < nf; ++f) {
+      std::uint32_t o = rebuilt.consensus_offsets[f];
+      for (const SeenBy& e : found[f]) rebuilt.consensus_views[o++] = e.view;
+      if (!found[f].empty()) continue;
+      for (std::uint32_t i = candidates.consensus_offsets[f];
+           i < candidates.consensus_offsets[f + 1]; ++i) {
+        rebuilt.consensus_views[o++] = candidates.consensus_views[i];
+      }
+    }
+  }
   candidates = std::move(rebuilt);
   return out;
 }

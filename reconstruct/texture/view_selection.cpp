@@ -272,11 +272,14 @@ FaceCandidates ComputeCandidates(const Mesh& mesh, const RayBvh& bvh,
   struct Entry {
     std::int32_t view;
     float quality, gsd;
+    bool consistent = true;  ///< photo-consistent with the face's other views
   };
   const bool consistency = options.exclude_outlier_views;
-  // Fixed max_k slots per face, compacted afterwards.
-  std::vector<Entry> slots(nf * max_k);
-  std::vector<std::uint8_t> counts(nf, 0);
+  // Fixed max_k slots per face, compacted afterwards; with photo-consistency also the slots of
+  // the faces some of whose views were excluded, before the exclusion (for the consensus).
+  std::vector<Entry> slots(nf * max_k), slots_all(consistency ? nf * max_k : 0);
+  std::vector<std::uint8_t> counts(nf, 0), counts_all(consistency ? nf : 0, 0),
+      has_outliers(consistency ? nf : 0, 0);
   std::vector<std::size_t> visible(nf, 0), tests(nf, 0), excluded(nf, 0), partial(nf, 0);
   progress.Begin("texture: visibility and data term", nf, "faces");
   tbb::parallel_for(
@@ -338,44 +341,64 @@ FaceCandidates ComputeCandidates(const Mesh& mesh, const RayBvh& bvh,
             if (consistency) colours.push_back(MeanColour(views[vi].image, px));
           }
           // Photo-consistency: views whose colour of the face is far from the views' mode
-          // (a passer-by, a parked car in one photograph) are dropped.
+          // (a passer-by, a tree in front of the wall in some photographs) may not texture it.
+          bool outliers = false;
           if (consistency && found.size() >= 3) {
             consistent = PhotoConsistentViews(colours);
+            for (std::size_t i = 0; i < found.size(); ++i) {
+              found[i].consistent = consistent[i] != 0;
+              outliers |= !found[i].consistent;
+            }
+          }
+          std::sort(found.begin(), found.end(),
+                    [](const Entry& x, const Entry& y) { return x.quality > y.quality; });
+          // The views of `in` that serve the face, best first, into its max_k slots of `out`.
+          auto cull = [&](const std::vector<Entry>& in, std::vector<Entry>& out_slots,
+                          std::vector<std::uint8_t>& out_counts, std::size_t& n_tests,
+                          std::size_t& n_partial) {
+            // Corner occlusion, best views first: a view that sees the centroid but not every
+            // corner (the face half hidden behind another part) only serves when no view sees
+            // the whole face.
+            kept.clear();
+            hidden_corner.clear();
+            for (const Entry& e : in) {
+              if (kept.size() >= max_k) break;
+              const Eigen::Vector3d& eye = geo[std::size_t(e.view)].center;
+              bool all = true;
+              for (int k = 0; k < 3 && all; ++k) {
+                const Eigen::Vector3d p = centroid + kCornerInset * (corners[k] - centroid);
+                ++n_tests;
+                all = !bvh.Occluded(eye, p - eye, 0, 1.0 - kOcclusionMargin);
+              }
+              (all ? kept : hidden_corner).push_back(e);
+            }
+            n_partial = hidden_corner.size();
+            if (kept.empty()) kept.swap(hidden_corner);
+            // Views far worse than the face's best (grazing, distant) never compete: without
+            // them the smoothness term cannot drag strips of faces into a smeared view.
+            std::size_t k = std::min(kept.size(), max_k);
+            while (k > 1 && kept[k - 1].quality < options.min_relative_quality * kept[0].quality) {
+              --k;
+            }
+            std::copy(kept.begin(), kept.begin() + std::ptrdiff_t(k),
+                      out_slots.begin() + std::ptrdiff_t(f * max_k));
+            out_counts[f] = std::uint8_t(k);
+          };
+          // The outliers still vote in the consensus median (FaceCandidates::consensus_views),
+          // which is robust to them where they are the minority they are here; dropping them
+          // there too would leave fewer texels with the three views the median needs.
+          if (outliers) {
+            std::size_t ignored_tests = 0, ignored_partial = 0;
+            cull(found, slots_all, counts_all, ignored_tests, ignored_partial);
+            has_outliers[f] = 1;
             std::size_t j = 0;
             for (std::size_t i = 0; i < found.size(); ++i) {
-              if (consistent[i]) found[j++] = found[i];
+              if (found[i].consistent) found[j++] = found[i];
             }
             excluded[f] = found.size() - j;
             found.resize(j);
           }
-          std::sort(found.begin(), found.end(),
-                    [](const Entry& x, const Entry& y) { return x.quality > y.quality; });
-          // Corner occlusion, best views first: a view that sees the centroid but not every
-          // corner (the face half hidden behind another part) only serves when no view sees
-          // the whole face.
-          kept.clear();
-          hidden_corner.clear();
-          for (const Entry& e : found) {
-            if (kept.size() >= max_k) break;
-            const Eigen::Vector3d& eye = geo[std::size_t(e.view)].center;
-            bool all = true;
-            for (int k = 0; k < 3 && all; ++k) {
-              const Eigen::Vector3d p = centroid + kCornerInset * (corners[k] - centroid);
-              ++tests[f];
-              all = !bvh.Occluded(eye, p - eye, 0, 1.0 - kOcclusionMargin);
-            }
-            (all ? kept : hidden_corner).push_back(e);
-          }
-          partial[f] = hidden_corner.size();
-          if (kept.empty()) kept.swap(hidden_corner);
-          // Views far worse than the face's best (grazing, distant) never compete: without
-          // them the smoothness term cannot drag strips of faces into a smeared view.
-          std::size_t k = std::min(kept.size(), max_k);
-          while (k > 1 && kept[k - 1].quality < options.min_relative_quality * kept[0].quality) {
-            --k;
-          }
-          std::copy(kept.begin(), kept.begin() + std::ptrdiff_t(k), slots.begin() + f * max_k);
-          counts[f] = std::uint8_t(k);
+          cull(found, slots, counts, tests[f], partial[f]);
         }
         progress.Advance(r.size());
       });
@@ -398,6 +421,29 @@ FaceCandidates ComputeCandidates(const Mesh& mesh, const RayBvh& bvh,
     out.occlusion_tests += tests[f];
     out.excluded_pairs += excluded[f];
     out.partly_hidden_pairs += partial[f];
+  }
+  if (out.excluded_pairs > 0) {
+    // The consensus voters: the face's candidates, then the views excluded from them that would
+    // have served it.
+    auto voters = [&](std::size_t f, auto&& emit) {
+      for (std::size_t k = 0; k < counts[f]; ++k) emit(slots[f * max_k + k].view);
+      if (!has_outliers[f]) return;
+      for (std::size_t k = 0; k < counts_all[f]; ++k) {
+        const Entry& e = slots_all[f * max_k + k];
+        if (!e.consistent) emit(e.view);
+      }
+    };
+    out.consensus_offsets.assign(nf + 1, 0);
+    for (std::size_t f = 0; f < nf; ++f) {
+      std::uint32_t n = 0;
+      voters(f, [&](std::int32_t) { ++n; });
+      out.consensus_offsets[f + 1] = out.consensus_offsets[f] + n;
+    }
+    out.consensus_views.resize(out.consensus_offsets.back());
+    for (std::size_t f = 0; f < nf; ++f) {
+      std::uint32_t o = out.consensus_offsets[f];
+      voters(f, [&](std::int32_t v) { out.consensus_views[o++] = v; });
+    }
   }
   return out;
 }

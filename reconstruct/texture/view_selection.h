@@ -56,6 +56,11 @@ struct FaceCandidates {
   std::size_t occlusion_tests = 0;
   /// (face, view) pairs dropped as photo-inconsistent (TextureOptions::exclude_outlier_views).
   std::size_t excluded_pairs = 0;
+  /// When views were dropped as photo-inconsistent: per face (CSR, NumFaces() + 1 offsets) the
+  /// views that see it before that exclusion, best first – the voters of the consensus median,
+  /// which is robust to a minority of outliers; empty otherwise (the voters are `views`).
+  std::vector<std::uint32_t> consensus_offsets;
+  std::vector<std::int32_t> consensus_views;
   /// (face, view) pairs whose centroid is visible but a corner hidden, among the views tried.
   std::size_t partly_hidden_pairs = 0;
 };
