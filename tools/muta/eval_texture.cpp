@@ -71,11 +71,16 @@ namespace muta::cli {
 namespace {
 
 using texture_eval::BestShift;
+using texture_eval::CheckEvalWorkspace;
 using texture_eval::Compare;
 using texture_eval::DrawnByBoth;
 using texture_eval::ErrorMaps;
+using texture_eval::EvalModels;
+using texture_eval::HasSparseModel;
 using texture_eval::InteriorMask;
 using texture_eval::kEdgeRadius;
+using texture_eval::ModelObjects;
+using texture_eval::ReadEvalModels;
 using texture_eval::Score;
 using texture_eval::SfmFeatureSize;
 using texture_eval::Shift;
@@ -92,11 +97,6 @@ struct Args {
   bool icp = false;
   bool localise = false;
 };
-
-// A sparse model folder holds cameras.{bin,txt}.
-bool HasModel(const fs::path& dir) {
-  return fs::exists(dir / "cameras.bin") || fs::exists(dir / "cameras.txt");
-}
 
 // Held-out views of one kind ("ring": at the photographs' distance, "close": the close-ups of
 // synth --holdout-close, named holdout_close_NNN).
@@ -194,27 +194,16 @@ int Run(const Args& args) {
   }
   const fs::path ws(args.workspace), dense = fs::path(args.workspace) / "dense";
   const fs::path synth(args.gt);
-  MUTA_CHECK(fs::is_directory(ws)) << "workspace not found: " << args.workspace << " (-w)";
-  MUTA_CHECK(fs::is_regular_file(dense / "textured.glb"))
-      << (dense / "textured.glb").string()
-      << " not found: the workspace has no textured model; run muta texture -w " << args.workspace
-      << " (or muta reconstruct through the texture stage) first";
-  MUTA_CHECK(fs::is_regular_file(dense / "mesh.ply"))
-      << (dense / "mesh.ply").string()
-      << " not found: the vertex-coloured mesh is the baseline; run the mesh stage (muta "
-         "reconstruct -w "
-      << args.workspace << " --to mesh)";
-  MUTA_CHECK(HasModel(dense / "sparse"))
-      << (dense / "sparse").string()
-      << ": no cameras of the reconstruction (cameras.bin/txt); run the undistort stage";
+  CheckEvalWorkspace(ws, args.workspace);
   MUTA_CHECK(fs::is_directory(synth)) << "synthetic dataset not found: " << args.gt << " (--gt)";
-  MUTA_CHECK(HasModel(synth / "holdout" / "sparse") &&
+  MUTA_CHECK(HasSparseModel(synth / "holdout" / "sparse") &&
              fs::is_directory(synth / "holdout" / "images"))
       << args.gt
       << " has no held-out views (holdout/images/ and holdout/sparse/); make the "
          "dataset with them: muta synth ... --holdout N -o "
       << args.gt;
-  MUTA_CHECK(HasModel(synth / "gt" / "sparse") && fs::is_regular_file(synth / "gt" / "mesh.ply"))
+  MUTA_CHECK(HasSparseModel(synth / "gt" / "sparse") &&
+             fs::is_regular_file(synth / "gt" / "mesh.ply"))
       << args.gt << " is not a muta synth dataset (gt/sparse/ and gt/mesh.ply missing)";
 
   // 1. Alignment by the cameras.
@@ -255,13 +244,9 @@ int Run(const Args& args) {
   }
 
   // 2. The three meshes in the ground-truth frame.
-  GlbContent glb = ReadGlb(dense / "textured.glb");
-  MUTA_CHECK(glb.base_color_texture && !glb.mesh.uvs.empty())
-      << (dense / "textured.glb").string()
-      << " has no base colour texture; make it with muta texture -w " << args.workspace;
-  Mesh coloured = ReadPlyMesh(dense / "mesh.ply");
-  MUTA_CHECK(!coloured.colors.empty())
-      << (dense / "mesh.ply").string() << " has no vertex colours, so there is no baseline";
+  EvalModels models = ReadEvalModels(ws, args.workspace);
+  GlbContent& glb = models.textured;
+  Mesh& coloured = models.coloured;
   const Mesh gt_mesh = ReadPlyMesh(synth / "gt" / "mesh.ply");
   spdlog::info(
       "textured {} faces, vertex-coloured {} faces, ground truth {} faces, {} held-out "
@@ -277,11 +262,10 @@ int Run(const Args& args) {
 
   auto context = render::CreateHeadlessContext();
   render::Renderer renderer;
-  std::vector<render::SceneObject> objects(args.ceiling ? 4 : 3);
-  objects[0].mesh = Aligned(std::move(glb.mesh), cameras.gt_from_model);
-  objects[0].texture = std::move(glb.base_color_texture);
-  objects[0].repeat_texture = false;
-  objects[1].mesh = Aligned(std::move(coloured), cameras.gt_from_model);
+  glb.mesh = Aligned(std::move(glb.mesh), cameras.gt_from_model);
+  coloured = Aligned(std::move(coloured), cameras.gt_from_model);
+  std::vector<render::SceneObject> objects = ModelObjects(std::move(models));
+  objects.resize(args.ceiling ? 4 : 3);
   objects[2].mesh = gt_mesh;
   if (args.ceiling) {
     reconstruct::TexturedMesh ceiling = TextureGroundTruth(synth, gt_mesh);

@@ -7,7 +7,9 @@
 #include <spdlog/spdlog.h>
 #include <tbb/parallel_for.h>
 
+#include "core/error.h"
 #include "core/json.h"
+#include "core/ply_io.h"
 #include "core/workspace.h"
 #include "reconstruct/sfm.h"
 #include "render/renderer.h"
@@ -206,6 +208,15 @@ Image ErrorMaps(const Image& photo, const std::vector<const Image*>& renders,
   return out;
 }
 
+std::vector<render::SceneObject> ModelObjects(EvalModels models) {
+  std::vector<render::SceneObject> objects(2);
+  objects[0].mesh = std::move(models.textured.mesh);
+  objects[0].texture = std::move(models.textured.base_color_texture);
+  objects[0].repeat_texture = false;
+  objects[1].mesh = std::move(models.coloured);
+  return objects;
+}
+
 render::RenderOptions UnlitOptions(double far_m) {
   render::RenderOptions o;
   o.lighting.sun_intensity = 0;
@@ -246,6 +257,42 @@ int SfmFeatureSize(const std::filesystem::path& ws) {
                  job_file.string(), e.what());
   }
   return 0;
+}
+
+bool HasSparseModel(const std::filesystem::path& dir) {
+  return std::filesystem::exists(dir / "cameras.bin") ||
+         std::filesystem::exists(dir / "cameras.txt");
+}
+
+void CheckEvalWorkspace(const std::filesystem::path& ws, const std::string& arg) {
+  namespace fs = std::filesystem;
+  const fs::path dense = ws / "dense";
+  MUTA_CHECK(fs::is_directory(ws)) << "workspace not found: " << arg << " (-w)";
+  MUTA_CHECK(fs::is_regular_file(dense / "textured.glb"))
+      << (dense / "textured.glb").string()
+      << " not found: the workspace has no textured model; run muta texture -w " << arg
+      << " (or muta reconstruct through the texture stage) first";
+  MUTA_CHECK(fs::is_regular_file(dense / "mesh.ply"))
+      << (dense / "mesh.ply").string()
+      << " not found: the vertex-coloured mesh is the baseline; run the mesh stage (muta "
+         "reconstruct -w "
+      << arg << " --to mesh)";
+  MUTA_CHECK(HasSparseModel(dense / "sparse"))
+      << (dense / "sparse").string()
+      << ": no cameras of the reconstruction (cameras.bin/txt); run the undistort stage";
+}
+
+EvalModels ReadEvalModels(const std::filesystem::path& ws, const std::string& arg) {
+  const std::filesystem::path dense = ws / "dense";
+  EvalModels m;
+  m.textured = ReadGlb(dense / "textured.glb");
+  MUTA_CHECK(m.textured.base_color_texture && !m.textured.mesh.uvs.empty())
+      << (dense / "textured.glb").string()
+      << " has no base colour texture; make it with muta texture -w " << arg;
+  m.coloured = ReadPlyMesh(dense / "mesh.ply");
+  MUTA_CHECK(!m.coloured.colors.empty())
+      << (dense / "mesh.ply").string() << " has no vertex colours, so there is no baseline";
+  return m;
 }
 
 }  // namespace muta::cli::texture_eval

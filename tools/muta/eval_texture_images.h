@@ -11,17 +11,41 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "core/camera.h"
 #include "core/depth_map_io.h"
+#include "core/gltf_io.h"
 #include "core/image_io.h"
+#include "core/mesh.h"
 
 namespace muta::render {
 struct RenderOptions;
-}
+struct SceneObject;
+}  // namespace muta::render
 
 namespace muta::cli::texture_eval {
+
+/// A sparse model folder holds cameras.{bin,txt}.
+bool HasSparseModel(const std::filesystem::path& dir);
+
+/// The two models `muta eval texture` compares: WORKSPACE/dense/textured.glb (with its base
+/// colour texture) and the vertex-coloured WORKSPACE/dense/mesh.ply.
+struct EvalModels {
+  GlbContent textured;
+  Mesh coloured;
+};
+/// Checks that the workspace `ws` (as given with -w: `arg`) holds both and the cameras of
+/// dense/sparse; throws muta::Error naming the missing file and the command that makes it.
+void CheckEvalWorkspace(const std::filesystem::path& ws, const std::string& arg);
+/// Reads both (after CheckEvalWorkspace); throws naming the file when the glb has no texture or
+/// the mesh no colours.
+EvalModels ReadEvalModels(const std::filesystem::path& ws, const std::string& arg);
+
+/// The scene objects of both models: 0 the textured one (its texture clamped, not repeated), 1
+/// the vertex-coloured one.
+std::vector<render::SceneObject> ModelObjects(EvalModels models);
 
 /// Unlit and exact: colour = albedo (RenderOptions::exact_colors: no lighting, no highlight
 /// shoulder), black background, far plane `far_m`.

@@ -27,10 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool HasModel(const fs::path& dir) {
-  return fs::exists(dir / "cameras.bin") || fs::exists(dir / "cameras.txt");
-}
-
 // The photographs of `dir` (by extension, sorted); anything else is skipped with a warning.
 std::vector<std::string> PhotosIn(const fs::path& dir) {
   std::vector<std::string> names;
@@ -50,20 +46,11 @@ std::vector<std::string> PhotosIn(const fs::path& dir) {
 
 int RunHeldOutPhotos(const PhotosArgs& args) {
   const fs::path ws(args.workspace), dense = ws / "dense", photos(args.photos);
-  MUTA_CHECK(fs::is_directory(ws)) << "workspace not found: " << args.workspace << " (-w)";
-  MUTA_CHECK(fs::is_regular_file(dense / "textured.glb"))
-      << (dense / "textured.glb").string()
-      << " not found: the workspace has no textured model; run muta texture -w " << args.workspace
-      << " (or muta reconstruct through the texture stage) first";
-  MUTA_CHECK(fs::is_regular_file(dense / "mesh.ply"))
-      << (dense / "mesh.ply").string()
-      << " not found: the vertex-coloured mesh is the baseline; run the mesh stage (muta "
-         "reconstruct -w "
-      << args.workspace << " --to mesh)";
-  MUTA_CHECK(HasModel(dense / "sparse") && HasModel(ws / "sparse"))
-      << ws.string()
-      << ": no cameras of the reconstruction (sparse/ and dense/sparse/); run the sfm and "
-         "undistort stages";
+  CheckEvalWorkspace(ws, args.workspace);
+  MUTA_CHECK(HasSparseModel(ws / "sparse"))
+      << (ws / "sparse").string()
+      << ": no model of the sfm stage to pose the photographs in; run muta reconstruct -w "
+      << args.workspace << " --from sfm";
   MUTA_CHECK(fs::is_directory(photos))
       << "folder of held-out photographs not found: " << args.photos << " (--photos)";
   const std::vector<std::string> names = PhotosIn(photos);
@@ -97,13 +84,9 @@ int RunHeldOutPhotos(const PhotosArgs& args) {
       << (ws / "sparse").string() << "; run the undistort stage again (muta reconstruct -w "
       << args.workspace << " --from undistort)";
 
-  GlbContent glb = ReadGlb(dense / "textured.glb");
-  MUTA_CHECK(glb.base_color_texture && !glb.mesh.uvs.empty())
-      << (dense / "textured.glb").string()
-      << " has no base colour texture; make it with muta texture -w " << args.workspace;
-  Mesh coloured = ReadPlyMesh(dense / "mesh.ply");
-  MUTA_CHECK(!coloured.colors.empty())
-      << (dense / "mesh.ply").string() << " has no vertex colours, so there is no baseline";
+  EvalModels models = ReadEvalModels(ws, args.workspace);
+  GlbContent& glb = models.textured;
+  Mesh& coloured = models.coloured;
   const Box3f box = BoundingBox(coloured.vertices);
   std::vector<std::pair<std::string, Rigid3d>> poses;
   double far = 0;
@@ -117,12 +100,7 @@ int RunHeldOutPhotos(const PhotosArgs& args) {
 
   auto context = render::CreateHeadlessContext();
   render::Renderer renderer;
-  std::vector<render::SceneObject> objects(2);
-  objects[0].mesh = std::move(glb.mesh);
-  objects[0].texture = std::move(glb.base_color_texture);
-  objects[0].repeat_texture = false;
-  objects[1].mesh = std::move(coloured);
-  const std::vector<int> ids = renderer.Add(std::move(objects));
+  const std::vector<int> ids = renderer.Add(ModelObjects(std::move(models)));
   const render::RenderOptions options = UnlitOptions(far);
   auto only = [&](int k) {
     for (std::size_t i = 0; i < ids.size(); ++i) renderer.SetVisible(ids[i], int(i) == k);
