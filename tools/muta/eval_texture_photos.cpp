@@ -12,7 +12,6 @@
 #include "core/gltf_io.h"
 #include "core/image_io.h"
 #include "core/json.h"
-#include "core/metrics.h"
 #include "core/ply_io.h"
 #include "core/progress.h"
 #include "reconstruct/ingest.h"
@@ -45,7 +44,7 @@ std::vector<std::string> PhotosIn(const fs::path& dir) {
 }  // namespace
 
 int RunHeldOutPhotos(const PhotosArgs& args) {
-  const fs::path ws(args.workspace), dense = ws / "dense", photos(args.photos);
+  const fs::path ws(args.workspace), photos(args.photos);
   CheckEvalWorkspace(ws, args.workspace);
   MUTA_CHECK(HasSparseModel(ws / "sparse"))
       << (ws / "sparse").string()
@@ -77,12 +76,6 @@ int RunHeldOutPhotos(const PhotosArgs& args) {
       << " photographs could be registered into " << (ws / "sparse").string()
       << "; they must show the reconstructed building, overlap its photographs and come from "
          "the same camera at the same size";
-  // The SfM model's frame to the dense model's (the same frame unless a stage moved it).
-  const CameraEvaluation frames = EvaluateCameras(ReadSparseModel(dense / "sparse"), model);
-  MUTA_CHECK(frames.registered >= 3)
-      << (dense / "sparse").string() << " shares only " << frames.registered << " images with "
-      << (ws / "sparse").string() << "; run the undistort stage again (muta reconstruct -w "
-      << args.workspace << " --from undistort)";
 
   EvalModels models = ReadEvalModels(ws, args.workspace);
   GlbContent& glb = models.textured;
@@ -91,7 +84,8 @@ int RunHeldOutPhotos(const PhotosArgs& args) {
   std::vector<std::pair<std::string, Rigid3d>> poses;
   double far = 0;
   for (const auto& [name, lp] : localised.photos) {
-    poses.emplace_back(name, TransformPose(frames.gt_from_model, lp.cam_from_world));
+    // The undistort stage keeps the SfM's poses: its model and the meshes share one frame.
+    poses.emplace_back(name, lp.cam_from_world);
     far = std::max(far, (CameraCenter(poses.back().second) - box.Center().cast<double>()).norm());
   }
   far = 2.0 * (far + box.Size().norm()) + 1.0;
