@@ -40,7 +40,7 @@ struct ReconstructOptions {
   /// Texture atlas texel size (mm); nullopt: the images' ground sampling distance.
   std::optional<double> texel_size_mm;
   /// Texture stage: drop photo-inconsistent views per face (TextureOptions).
-  bool exclude_outlier_views = false;
+  bool exclude_outlier_views = true;
 
   void Check() const;
 };

@@ -44,6 +44,11 @@ TEST_CASE("muta texture textures a synthetic pagoda, resumes, and refuses bad in
   CHECK(f["texel_size_source"] == "median ground sampling distance");
   CHECK(f["texel_size_mm"].get<double>() > 0);
   CHECK(f["seam_step_after"].get<double>() < f["seam_step_before"].get<double>());
+  // Photo-consistency is on by default; the synthetic photographs have no moving objects or
+  // occluders, so few views are dropped.
+  CHECK(f["exclude_outlier_views"] == true);
+  CHECK(f["outlier_face_view_pairs"].get<double>() <
+        0.05 * f["visible_face_view_pairs"].get<double>());
   for (const char* name : {"textured.glb", "textured.obj", "textured.mtl", "textured_atlas.jpg"}) {
     CHECK(fs::is_regular_file(ws / "dense" / name));
   }
@@ -71,16 +76,14 @@ TEST_CASE("muta texture textures a synthetic pagoda, resumes, and refuses bad in
   CHECK(va["shift_mean_pixels"].get<double>() < 0.5);
   CHECK(a["textured_faces"].get<int>() > faces / 4);
 
-  // Photo-consistency on request: recorded in the figures; the synthetic photographs have no
-  // moving objects, so few views are dropped.
+  // --keep-outlier-views turns the check off: a changed option, so the stage runs again.
   r = RunMuta(
-      {"texture", "-w", ws.string(), "--exclude-outlier-views", "--json", "--progress", "none"});
+      {"texture", "-w", ws.string(), "--keep-outlier-views", "--json", "--progress", "none"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  const muta::Json g = muta::ParseJson(r.out, "muta texture --exclude-outlier-views --json");
-  CHECK(g["exclude_outlier_views"] == true);
-  CHECK(g["outlier_face_view_pairs"].get<double>() <
-        0.05 * g["visible_face_view_pairs"].get<double>());
+  const muta::Json g = muta::ParseJson(r.out, "muta texture --keep-outlier-views --json");
+  CHECK(g["exclude_outlier_views"] == false);
+  CHECK(g["outlier_face_view_pairs"].get<double>() == 0);
   CHECK(g["textured_faces"].get<int>() > faces / 4);
 
   // A texel size whose atlas cannot fit: refused with the size it would need.

@@ -62,8 +62,9 @@ struct TextureOptions {
   double min_view_cosine = 0.05;
   /// Photo-consistency check (Waechter et al. 2014): per face, views whose mean colour of the
   /// face is an outlier among its views' (mean-shift mode) are not used – moving objects,
-  /// people, cars seen in few photographs. Needs >= 3 views of a face to act.
-  bool exclude_outlier_views = false;
+  /// people, cars seen in few photographs, a tree in front of a wall. Needs >= 3 views of a
+  /// face to act. The excluded views still vote in the consensus median.
+  bool exclude_outlier_views = true;
   /// Global seam levelling (per-vertex colour offsets).
   bool seam_leveling = true;
   /// Weight of the smoothness of the colour offsets inside a chart against the seam term.

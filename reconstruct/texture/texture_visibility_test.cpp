@@ -257,6 +257,19 @@ TEST_CASE("PhotoConsistentViews drops the odd colour out only with a clear major
   keep =
       tex::PhotoConsistentViews({C(120, 80, 60), C(122, 80, 60), C(250, 20, 240), C(248, 22, 240)});
   CHECK(keep == std::vector<std::uint8_t>{1, 1, 1, 1});
+  // Two against one: two thirds, the odd one dropped.
+  keep = tex::PhotoConsistentViews({C(120, 80, 60), C(250, 20, 240), C(123, 82, 61)});
+  CHECK(keep == std::vector<std::uint8_t>{1, 0, 1});
+  // Three against two scattered colours: a majority, but short of two thirds – where the mesh
+  // is off the surface every view sees something else, and a bare majority is no evidence of
+  // an occluder. All kept.
+  keep = tex::PhotoConsistentViews(
+      {C(120, 80, 60), C(250, 20, 240), C(123, 82, 61), C(20, 220, 30), C(118, 79, 63)});
+  CHECK(keep == std::vector<std::uint8_t>{1, 1, 1, 1, 1});
+  // Four against two: dropped.
+  keep = tex::PhotoConsistentViews({C(120, 80, 60), C(250, 20, 240), C(123, 82, 61), C(20, 220, 30),
+                                    C(118, 79, 63), C(121, 81, 59)});
+  CHECK(keep == std::vector<std::uint8_t>{1, 0, 1, 0, 1, 1});
 }
 
 TEST_CASE("Excluding outlier views removes an object pasted into one photograph", "[unit]") {
@@ -304,14 +317,15 @@ TEST_CASE("Excluding outlier views removes an object pasted into one photograph"
     return n;
   };
   TextureOptions off;
+  off.exclude_outlier_views = false;
   const TexturedMesh with = TextureMesh(s.mesh, s.views, off, progress);
   int under = 0;
   const int shown = shows_object(with, &under);
   INFO(under << " faces under the object in that photograph");
   CHECK(under > 20);
-  CHECK(shown > 5);  // without the check the object is baked into the texture
-  TextureOptions on;
-  on.exclude_outlier_views = true;
+  CHECK(shown > 5);         // without the check the object is baked into the texture
+  const TextureOptions on;  // the check is on by default
+  REQUIRE(on.exclude_outlier_views);
   const TexturedMesh without = TextureMesh(s.mesh, s.views, on, progress);
   INFO(without.figures.dump(2));
   CHECK(without.figures["outlier_face_view_pairs"].get<int>() >= under / 2);

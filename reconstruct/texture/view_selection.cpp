@@ -160,8 +160,12 @@ std::vector<std::uint8_t> PhotoConsistentViews(const std::vector<Eigen::Vector3f
     keep[i] = (colours[i].cast<double>() - best_mode).norm() <= limit ? 1 : 0;
     inliers += keep[i];
   }
-  // Only a clear majority outvotes the others: otherwise keep every view.
-  if (inliers < 2 || 2 * inliers <= n) std::fill(keep.begin(), keep.end(), 1);
+  // Only a clear majority outvotes the others: otherwise keep every view. Two thirds, not a
+  // half: where the mesh is wrong (a face off the true surface) every view sees something else,
+  // and a bare majority of them (on the synthetic gate, views that see something bright behind a
+  // broken eave) outvoted the others – 0.8 dB lost there; with two thirds the gate gains 0.2 dB
+  // over no check and the tree of sceaux-castle still goes (docs/texture.md, section 1).
+  if (inliers < 2 || 3 * inliers < 2 * n) std::fill(keep.begin(), keep.end(), 1);
   return keep;
 }
 

@@ -69,7 +69,7 @@ struct FaceCandidates {
 /// face's mean colours in each view (RGB levels). The mode of the colours is found by mean
 /// shift (Gaussian kernel, 20 levels); views farther than 3 bandwidths from it are outliers.
 /// Returns 1 per view to keep. With fewer than 3 views, or when the inliers are not a clear
-/// majority (at least 2 and more than half), every view is kept.
+/// majority (at least 2 and at least two thirds of the views), every view is kept.
 std::vector<std::uint8_t> PhotoConsistentViews(const std::vector<Eigen::Vector3f>& colours);
 
 /// Gradient magnitude of the grey version of `image` (central differences, grey levels per

@@ -25,7 +25,7 @@ struct Options {
   int max_size = 0, dense_max_size = 0, poisson_depth = 0, texture_max_size = -1;
   double texel_size_mm = 0;
   bool no_gps = false;
-  bool exclude_outlier_views = false;
+  bool exclude_outlier_views = true;
   RunOptions run;
   bool json = false;
 };
@@ -112,9 +112,10 @@ CommandSpec ReconstructCommand() {
                            "Texture atlas texel size in mm (default: the photographs' ground "
                            "sampling distance)")
                 ->check(CLI::PositiveNumber);
-            sub.add_flag("--exclude-outlier-views", o->exclude_outlier_views,
+            sub.add_flag("--exclude-outlier-views,!--keep-outlier-views", o->exclude_outlier_views,
                          "Texture stage: per face, drop views whose colour is an outlier among "
-                         "the views' (moving objects)");
+                         "the views' (moving objects, occluders); on by default, "
+                         "--keep-outlier-views turns it off");
             sub.add_option("--from", o->run.from, "First stage to run");
             sub.add_option("--to", o->run.to, "Last stage to run");
             sub.add_flag("--force", o->run.force, "Rerun stages that are up to date");

@@ -24,7 +24,7 @@ struct TextureArgs {
   double texel_size_mm = 0;
   bool no_leveling = false;
   bool no_blending = false;
-  bool exclude_outliers = false;
+  bool exclude_outliers = true;
   bool no_texel_visibility = false;
   bool no_consensus = false;
   bool align = false;
@@ -125,9 +125,10 @@ CommandSpec TextureCommand() {
                          "Skip the global colour adjustment across chart borders");
             sub.add_flag("--no-seam-blending", a->no_blending,
                          "Skip the local blending of the views in a band along chart borders");
-            sub.add_flag("--exclude-outlier-views", a->exclude_outliers,
+            sub.add_flag("--exclude-outlier-views,!--keep-outlier-views", a->exclude_outliers,
                          "Per face, drop views whose colour is an outlier among the views' "
-                         "(moving objects, people seen in few photographs)");
+                         "(moving objects, people, a tree in front of the wall in some "
+                         "photographs); on by default, --keep-outlier-views turns it off");
             sub.add_flag("--no-texel-visibility", a->no_texel_visibility,
                          "Bake each chart from its view without the per-texel depth test (a "
                          "texel hidden in that view keeps the occluder's colour)");
